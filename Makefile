@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each builds what it needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test venv tools lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+tools: venv
+	scripts/install-pulumi
+
+demo: tools
+	scripts/demo
+
+test: tools
+	scripts/test
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: tools
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools build *.egg-info .pytest_cache
