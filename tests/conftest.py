@@ -17,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ["tests.harness.ansible"]  # `ansible`, `ansible_moto`: the real chaos.faults collection
+
 # Dummy credentials: moto accepts anything; tests grep state and logs for the secret to prove it never leaks.
 FAKE_ACCESS_KEY = "AKIACHAOSPULUMITEST1"
 FAKE_SECRET_KEY = "chaos-pulumi-test-secret-0123456789abcdef"
