@@ -93,7 +93,7 @@ class Row:
     case: str  # what was varied, e.g. "50 resources", "cpu_stress"
     metric: str  # what was measured, e.g. "pulumi up", "guard→revert"
     unit: str  # "s", "ms", "templates/s", "calls", ...
-    ours: Stats
+    ours: Stats | None  # None when only the baseline could run (the note says why)
     baseline: Stats | None = None
     baseline_name: str = ""
     better: str = "lower"  # "lower" for times, "higher" for throughput
@@ -102,7 +102,7 @@ class Row:
     @property
     def ratio(self) -> float | None:
         """ours median / baseline median (None without a baseline)."""
-        if self.baseline is None or self.baseline.median == 0:
+        if self.ours is None or self.baseline is None or self.baseline.median == 0:
             return None
         return self.ours.median / self.baseline.median
 
@@ -112,7 +112,7 @@ class Row:
             "metric": self.metric,
             "unit": self.unit,
             "better": self.better,
-            "ours": self.ours.to_dict(),
+            "ours": self.ours.to_dict() if self.ours else None,
             "baseline_name": self.baseline_name or None,
             "baseline": self.baseline.to_dict() if self.baseline else None,
             "ratio": self.ratio,
@@ -350,11 +350,13 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append("|---|---|---|---|---|---|---|---|")
         for r in bench["rows"]:
             ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}"
+            n = (r["ours"] or r["baseline"])["n"]
             lines.append(
                 f"| {r['case']} | {r['metric']} | {r['unit']} | {fmt_stats(r['ours'])} | "
-                f"{r['baseline_name'] or '–'} | {fmt_stats(r['baseline'])} | {ratio} | {r['ours']['n']} |"
+                f"{r['baseline_name'] or '–'} | {fmt_stats(r['baseline'])} | {ratio} | {n} |"
             )
         notes = [f"{r['case']} / {r['metric']}: {r['note']}" for r in bench["rows"] if r["note"]]
+        notes += bench.get("extra", {}).get("notes", [])
         if notes:
             lines.append("")
             lines.extend(f"- {n}" for n in notes)

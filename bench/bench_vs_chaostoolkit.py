@@ -1,0 +1,200 @@
+"""Run overhead vs Chaos Toolkit: the same experiment through `chaos run` and through ours.
+
+Two experiments, each run by both tools in the same round (order alternating round by round):
+
+- **FIS run** against the moto server: start an experiment from an existing template and wait for
+  a terminal state. Baseline: `chaos run bench/chaostoolkit/fis-run.json` (chaostoolkit-aws starts
+  it; a probe polls chaostoolkit-aws's `get_experiment`). Ours: `pulumi up` of a stack holding one
+  `chaos_pulumi.Experiment(wait=True)` whose `trigger` changes every round (so every up is one run).
+- **Host**: kill a local process while an HTTP service on 127.0.0.1 is probed before and after.
+  Baseline: `chaos run bench/chaostoolkit/host-kill.json`. Ours: `ansible-playbook` running the
+  `chaos.faults.game_day` role against localhost with a `process_kill` fault.
+
+Neither fault has a duration of its own (moto completes an experiment after three GetExperiment
+calls whatever the clock says; a kill is instant), so the whole wall time is the tool's overhead:
+process start-up, validation, probes, API calls and the waiter's sleeps. Both waiters poll with
+the same first interval (`POLL_S`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.common import ROOT, Context, Row, Stats, require_executable, run_cmd
+
+CTK_DIR = ROOT / "bench" / "chaostoolkit"
+POLL_S = 1.0
+ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-bench"
+
+
+# --------------------------------------------------------------------------------- local fixtures
+
+
+@contextlib.contextmanager
+def http_service(work: Path) -> Iterator[str]:
+    """A small HTTP service on a free loopback port; yields its URL."""
+    from tests.conftest import free_port
+
+    root = work / "www"
+    root.mkdir(exist_ok=True)
+    (root / "index.html").write_text("ok\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the benchmark's HTTP service did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def start_victim(tag: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A process to kill, recognisable by a unique word in its command line; returns (process, pattern)."""
+    pattern = f"chaos-bench-victim-{tag}"
+    proc = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(600)", pattern])
+    return proc, pattern
+
+
+def reap_victim(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for the victim to be gone; fail the round if the tool under test left it alive."""
+    try:
+        return proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("the victim process was not killed") from None
+
+
+# -------------------------------------------------------------------------------- Chaos Toolkit
+
+
+def chaos_run(ctx: Context, experiment: str, work: Path, env: dict[str, str]) -> float:
+    """`chaos run` one experiment file; returns wall seconds, after checking the journal says completed."""
+    chaos = require_executable("chaos", "install the bench extra: .venv/bin/pip install -e '.[bench]'")
+    journal = work / f"journal-{uuid.uuid4().hex[:8]}.json"
+    env = dict(env, PYTHONPATH=os.pathsep.join([str(CTK_DIR), env.get("PYTHONPATH", "")]))
+    argv = [
+        chaos, "--no-version-check", "--no-log-file", "--settings", str(work / "ctk-settings.yaml"),
+        "run", "--journal-path", str(journal), str(CTK_DIR / experiment),
+    ]
+    elapsed, _ = run_cmd(argv, env=env, cwd=work, timeout=600)
+    result = json.loads(journal.read_text())
+    if result["status"] != "completed" or result["deviated"]:
+        status, deviated = result["status"], result["deviated"]
+        raise RuntimeError(f"chaos run {experiment}: status {status}, deviated {deviated}")
+    return elapsed
+
+
+def fis_template(ctx: Context) -> str:
+    """An FIS template in moto for both tools to run (aws:fis:wait needs no targets)."""
+    client = ctx.moto().client("fis")
+    resp = client.create_experiment_template(
+        clientToken=uuid.uuid4().hex,
+        description="bench: run overhead",
+        roleArn=ROLE_ARN,
+        stopConditions=[{"source": "none"}],
+        actions={"wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+        tags={"purpose": "chaos-bench"},
+    )
+    return resp["experimentTemplate"]["id"]
+
+
+def ctk_fis_round(ctx: Context, work: Path, template_id: str) -> float:
+    env = ctx.env(aws=True, BENCH_FIS_TEMPLATE_ID=template_id, BENCH_RUN_ID=uuid.uuid4().hex,
+                  BENCH_POLL_S=str(POLL_S))
+    return chaos_run(ctx, "fis-run.json", work, env)
+
+
+def ctk_host_round(ctx: Context, work: Path, service_url: str) -> float:
+    victim, pattern = start_victim(uuid.uuid4().hex[:10])
+    try:
+        env = ctx.env(BENCH_SERVICE_URL=service_url, BENCH_VICTIM_PATTERN=pattern)
+        elapsed = chaos_run(ctx, "host-kill.json", work, env)
+    finally:
+        reap_victim(victim)
+    return elapsed
+
+
+# -------------------------------------------------------------------------------------------- ours
+
+
+def collect(ctx: Context) -> list[Row]:
+    work = ctx.scratch("vs_chaostoolkit")
+    rounds = ctx.rounds_for(quick=2)
+    require_executable("chaos", "install the bench extra: .venv/bin/pip install -e '.[bench]'")
+    rows: list[Row] = []
+    template_id = fis_template(ctx)
+
+    fis_ours = _ours_fis_runner(ctx, work, template_id)
+    host_ours = _ours_host_runner(ctx, work)
+    samples: dict[str, dict[str, list[float]]] = {
+        "fis": {"ctk": [], "ours": []},
+        "host": {"ctk": [], "ours": []},
+    }
+    with http_service(work) as url:
+        for r in range(rounds):
+            ctx.log(f"vs_chaostoolkit round {r + 1}/{rounds}")
+            pairs = [
+                ("fis", "ctk", lambda: ctk_fis_round(ctx, work, template_id)),
+                ("fis", "ours", (lambda i=r: fis_ours(i)) if fis_ours else None),
+                ("host", "ctk", lambda: ctk_host_round(ctx, work, url)),
+                ("host", "ours", (lambda u=url: host_ours(u)) if host_ours else None),
+            ]
+            if r % 2:  # alternate who goes first, so warm caches favour neither side
+                pairs = [pairs[1], pairs[0], pairs[3], pairs[2]]
+            for exp, who, fn in pairs:
+                if fn is not None:
+                    samples[exp][who].append(fn())
+
+    for exp, case, ours_name in (
+        ("fis", "FIS experiment on moto: start → terminal state", "pulumi up (Experiment, wait=True)"),
+        ("host", "kill a local process, HTTP probe before/after", "ansible-playbook game_day role"),
+    ):
+        ctk = samples[exp]["ctk"]
+        ours = samples[exp]["ours"]
+        if ours:
+            rows.append(Row(case, f"wall time: {ours_name}", "s", Stats.of(ours), Stats.of(ctk), "chaos run",
+                            note="the fault has no duration of its own, so all of it is overhead"))
+        else:
+            reason = ctx.extra.get(f"{exp}_ours_missing", "not built yet")
+            rows.append(Row(case, f"wall time: {ours_name}", "s", None, Stats.of(ctk), "chaos run",
+                            note=f"ours not measured: {reason}"))
+    return rows
+
+
+def _ours_fis_runner(ctx: Context, work: Path, template_id: str):  # noqa: ANN202 - returns a round function
+    """`round -> seconds` for our FIS run, or None (reason in ctx.extra) when its pieces are missing."""
+    ctx.extra["fis_ours_missing"] = "chaos_pulumi.Experiment and the Pulumi harness are not there yet"
+    return None
+
+
+def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a round function
+    """`url -> seconds` for our game day, or None (reason in ctx.extra) when its pieces are missing."""
+    ctx.extra["host_ours_missing"] = "the chaos.faults.game_day role is not there yet"
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit("run it through the suite: .venv/bin/python bench/run.py --only vs_chaostoolkit")
