@@ -1,0 +1,41 @@
+"""The experiment spec: model, FIS catalog, validator, loaders and wire converters.
+
+Pure Python (stdlib + pyyaml): no Pulumi, Ansible or boto3 imports here.
+"""
+
+from .catalog import Catalog, catalog, load_catalog
+from .loader import LoadResult, load_file, load_text
+from .model import (
+    Action,
+    ExperimentOptions,
+    LogConfiguration,
+    ReportConfiguration,
+    S3Location,
+    StopCondition,
+    Target,
+    TargetFilter,
+    TemplateSpec,
+)
+from .problems import Problem, has_errors
+from .validator import validate
+
+__all__ = [
+    "Action",
+    "Catalog",
+    "ExperimentOptions",
+    "LoadResult",
+    "LogConfiguration",
+    "Problem",
+    "ReportConfiguration",
+    "S3Location",
+    "StopCondition",
+    "Target",
+    "TargetFilter",
+    "TemplateSpec",
+    "catalog",
+    "has_errors",
+    "load_catalog",
+    "load_file",
+    "load_text",
+    "validate",
+]

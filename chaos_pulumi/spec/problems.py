@@ -1,0 +1,33 @@
+"""A problem found in an experiment template: where it is, what is wrong, how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the validator or loader.
+
+    ``path`` is the dotted path of the field at fault in the file format (``actions.stop.targets``),
+    or ``""`` for the whole document; ``message`` says what is wrong and how to fix it.
+    """
+
+    path: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "severity": self.severity}
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """True when any problem is an error (warnings alone do not make a template invalid)."""
+    return any(p.severity == "error" for p in problems)
