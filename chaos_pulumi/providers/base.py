@@ -1,0 +1,153 @@
+"""What both FIS providers share: clients from the environment, unknowns, tags, tokens, messages.
+
+Nothing here holds a client or a credential on an object that Pulumi serialises: clients are built
+inside each provider method from the standard AWS environment of the process that runs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pulumi.dynamic import ResourceProvider
+from pulumi.runtime.rpc import UNKNOWN
+
+# Problems the user can fix carry this exception; everything else is a bug and keeps its traceback.
+__all__ = [
+    "UNKNOWN",
+    "FisProvider",
+    "ProviderError",
+    "client_token",
+    "fis",
+    "has_unknowns",
+    "is_not_found",
+    "iso_time",
+    "progress",
+    "touches_unknown",
+    "unknown_paths",
+    "update_tags",
+]
+
+
+class ProviderError(Exception):
+    """A failure with a message meant for the user (what failed, and what to do about it)."""
+
+
+class FisProvider(ResourceProvider):
+    """Base of the FIS providers: no state of its own, so the serialised provider is a class reference."""
+
+    # The provider object holds nothing, secret or not, so there is nothing to encrypt in state.
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+# ----- AWS clients -----------------------------------------------------------------------------
+
+
+def fis(region: str | None = None) -> Any:
+    """A FIS client from the standard AWS environment (credentials, profile, AWS_ENDPOINT_URL)."""
+    from chaos_pulumi.aws import fis_client
+
+    return fis_client(region=region or None)
+
+
+@functools.lru_cache(maxsize=1)
+def environment_region() -> str | None:
+    """The region the standard AWS environment of this process selects (it does not change while it runs)."""
+    import boto3
+
+    return boto3.session.Session().region_name
+
+
+def is_not_found(err: BaseException) -> bool:
+    code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("ResourceNotFoundException", "NotFoundException", "404")
+
+
+def aws_error_text(err: BaseException) -> str:
+    """``Code: message`` of a botocore ClientError, or the exception text."""
+    error = getattr(err, "response", {}).get("Error", {})
+    if error:
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    return str(err)
+
+
+# ----- unknown values (pulumi preview) ---------------------------------------------------------
+
+
+def unknown_paths(value: Any, prefix: str = "") -> list[str]:
+    """Dotted paths (``actions.stop.targets.Instances``, ``stopConditions.0.value``) of unknown values."""
+    if isinstance(value, str) and value == UNKNOWN:
+        return [prefix]
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found += unknown_paths(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found += unknown_paths(v, f"{prefix}.{i}" if prefix else str(i))
+    return found
+
+
+def has_unknowns(value: Any) -> bool:
+    return bool(unknown_paths(value))
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def touches_unknown(path: str, unknown: Iterable[str]) -> bool:
+    """True when a problem at ``path`` may only be there because a value is not known yet."""
+    path = _INDEX.sub(r".\1", path)
+    for u in unknown:
+        if u == "" or path == "" or path == u or path.startswith(u + ".") or u.startswith(path + "."):
+            return True
+    return False
+
+
+# ----- idempotency, tags, time, messages --------------------------------------------------------
+
+
+def client_token(*parts: Any) -> str:
+    """A FIS client token derived from what is being created, so a retried create finds the first one."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return "chaos-pulumi-" + hashlib.sha256(text.encode()).hexdigest()[:48]
+
+
+def update_tags(client: Any, arn: str, current: Mapping[str, str], desired: Mapping[str, str]) -> bool:
+    """Bring the tags of ``arn`` from ``current`` to ``desired`` with Untag/TagResource; True if any call."""
+    remove = sorted(k for k in current if k not in desired)
+    put = {k: v for k, v in desired.items() if current.get(k) != v}
+    if remove:
+        client.untag_resource(resourceArn=arn, tagKeys=remove)
+    if put:
+        client.tag_resource(resourceArn=arn, tags=dict(put))
+    return bool(remove or put)
+
+
+def iso_time(value: Any) -> str | None:
+    """A boto3 timestamp as ISO-8601 text (state holds plain JSON)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def progress(message: str) -> None:
+    """One line on the provider's stderr, which the Pulumi CLI shows while the operation runs."""
+    print(f"chaos-pulumi: {message}", file=sys.stderr, flush=True)
+
+
+def short_name(resource_key: Any) -> str:
+    """The resource name at the end of ``project/stack/name``."""
+    # Project and stack names cannot hold "/", resource names can.
+    return str(resource_key or "").split("/", 2)[-1] or "resource"
