@@ -5,19 +5,6 @@
 
 from __future__ import annotations
 
-import html
-import json
-import os
-import platform
-import re
-import tempfile
-from datetime import datetime, timezone
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-
-# Python < 3.11 has no datetime.UTC; the module must stay importable there (ansible-test compile)
-UTC = timezone.utc  # noqa: UP017
 DOCUMENTATION = r"""
 ---
 module: game_day_report
@@ -126,6 +113,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+
 status:
   description: completed, failed, aborted or interrupted.
   type: str
@@ -155,6 +143,20 @@ journal:
   type: dict
   returned: always
 """
+
+import html
+import json
+import os
+import platform
+import re
+import tempfile
+from datetime import datetime, timezone
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+# Python < 3.11 has no datetime.UTC; the module must stay importable there (ansible-test compile)
+UTC = timezone.utc  # noqa: UP017
 
 GENERATOR = "chaos.faults.game_day_report 0.1.0"
 PHASES = ("before", "during", "after")
