@@ -1,0 +1,233 @@
+"""`chaos-pulumi`: review experiment templates before anything is applied.
+
+chaos-pulumi validate PATH... [--format text|json]   exit 0 valid, 1 errors, 2 usage
+chaos-pulumi explain PATH                            Markdown for a pull request
+chaos-pulumi iam-policy PATH [--trust-policy]        least-privilege policy for the role
+chaos-pulumi catalog list | refresh                  the FIS action catalog
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from chaos_pulumi import __version__
+from chaos_pulumi.spec import LoadResult, Problem, catalog, has_errors, load_file
+from chaos_pulumi.spec.catalog import CATALOG_ENV
+from chaos_pulumi.spec.explain import explain
+from chaos_pulumi.spec.iam import TRUST_POLICY, iam_policy
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    """Files as given; directories expand to the templates directly inside them."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix in TEMPLATE_SUFFIXES)
+            if not found:
+                raise UsageError(f"{p}: no .yaml, .yml or .json files in this directory")
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+    return out
+
+
+def _counts(problems: list[Problem]) -> str:
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _print_problems(result_file: str, problems: list[Problem], out: TextIO) -> None:
+    for p in problems:
+        where = p.path or "(file)"
+        print(f"  {p.severity:<7} {where}: {p.message}", file=out)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    files = _expand(args.paths)
+    results: list[tuple[Path, LoadResult]] = [(f, load_file(f)) for f in files]
+    if args.format == "json":
+        doc = [
+            {
+                "file": str(f),
+                "valid": r.spec is not None and not has_errors(r.problems),
+                "problems": [p.to_dict() for p in r.problems],
+            }
+            for f, r in results
+        ]
+        print(json.dumps(doc, indent=2), file=out)
+    else:
+        for f, r in results:
+            valid = r.spec is not None and not has_errors(r.problems)
+            status = "valid" if valid else "INVALID"
+            counts = _counts(r.problems)
+            print(f"{f}: {status}" + (f" ({counts})" if counts else ""), file=out)
+            _print_problems(str(f), r.problems, out)
+        bad = sum(1 for _, r in results if r.spec is None or has_errors(r.problems))
+        print(f"{len(results) - bad} of {len(results)} valid", file=out)
+    return EXIT_INVALID if any(r.spec is None or has_errors(r.problems) for _, r in results) else EXIT_OK
+
+
+def _load_one(path: str, err: TextIO) -> LoadResult | None:
+    files = _expand([path])
+    if len(files) != 1:
+        raise UsageError(f"{path}: give one template file, not a directory")
+    result = load_file(files[0])
+    if result.spec is None or has_errors(result.problems):
+        print(f"{files[0]}: INVALID ({_counts(result.problems)}); fix these first:", file=err)
+        _print_problems(str(files[0]), result.problems, err)
+        return None
+    return result
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = _load_one(args.path, err)
+    if result is None:
+        return EXIT_INVALID
+    assert result.spec is not None
+    out.write(explain(result.spec, result.problems))
+    return EXIT_OK
+
+
+def cmd_iam_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.trust_policy:
+        print(json.dumps(TRUST_POLICY, indent=2), file=out)
+        return EXIT_OK
+    if not args.path:
+        raise UsageError("iam-policy needs a template PATH (or --trust-policy)")
+    result = _load_one(args.path, err)
+    if result is None:
+        return EXIT_INVALID
+    assert result.spec is not None
+    print(json.dumps(iam_policy(result.spec), indent=2), file=out)
+    return EXIT_OK
+
+
+def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
+    cat = catalog()
+    if args.format == "json":
+        print(json.dumps(cat.to_dict(), indent=2), file=out)
+        return EXIT_OK
+    print(f"# FIS catalog: {len(cat.actions)} actions, {len(cat.resource_types)} resource types", file=out)
+    print(f"# source: {cat.source}", file=out)
+    print(f"# retrieved: {cat.retrieved}", file=out)
+    for action_id in sorted(cat.actions):
+        a = cat.actions[action_id]
+        targets = ", ".join(f"{k}->{v}" for k, v in a.targets.items()) or "no targets"
+        params = ", ".join(f"{n}{'*' if p.required else ''}" for n, p in a.parameters.items()) or "-"
+        mark = "" if a.confirmed else "  [unconfirmed]"
+        print(f"{action_id:<58} {targets:<50} {params}{mark}", file=out)
+    return EXIT_OK
+
+
+def cmd_catalog_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import yaml
+
+    from chaos_pulumi.aws import fis_client
+    from chaos_pulumi.aws.catalog import refresh_catalog
+
+    client = fis_client(region=args.region, profile=args.profile)
+    try:
+        fresh = refresh_catalog(
+            client, catalog(), region=client.meta.region_name, on_progress=lambda m: print(m, file=err)
+        )
+    except Exception as e:  # botocore errors: no credentials, access denied, endpoint down
+        print(f"catalog refresh failed: {type(e).__name__}: {e}", file=err)
+        return EXIT_INVALID
+    data = fresh.to_dict()
+    text = (
+        json.dumps(data, indent=2) + "\n"
+        if str(args.output).endswith(".json")
+        else yaml.safe_dump(data, sort_keys=False, width=110)
+    )
+    if args.output == "-":
+        out.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(
+            f"wrote {args.output}: {len(fresh.actions)} actions, {len(fresh.resource_types)} resource types; "
+            f"use it with {CATALOG_ENV}={args.output}",
+            file=err,
+        )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chaos-pulumi", description="Review AWS FIS experiment templates before they are applied."
+    )
+    parser.add_argument("--version", action="version", version=f"chaos-pulumi {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    v = sub.add_parser("validate", help="check templates; exit 0 valid, 1 errors, 2 usage")
+    v.add_argument("paths", nargs="+", metavar="PATH", help="template files or directories of them")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+
+    e = sub.add_parser("explain", help="Markdown review of a template for a pull request")
+    e.add_argument("path", metavar="PATH")
+
+    i = sub.add_parser("iam-policy", help="least-privilege IAM policy for the experiment role")
+    i.add_argument("path", metavar="PATH", nargs="?")
+    i.add_argument("--trust-policy", action="store_true", help="print the role's trust policy instead")
+
+    c = sub.add_parser("catalog", help="the FIS action and resource-type catalog")
+    csub = c.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND")
+    csub.required = True
+    cl = csub.add_parser("list", help="list the actions the validator knows")
+    cl.add_argument("--format", choices=("text", "json"), default="text")
+    cr = csub.add_parser("refresh", help="rebuild the catalog from a live FIS account")
+    cr.add_argument("--region", default=None)
+    cr.add_argument("--profile", default=None)
+    cr.add_argument("--output", "-o", default="-", help="file to write (.yaml or .json); '-' for stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(e.code or 0)
+    try:
+        if args.command == "validate":
+            return cmd_validate(args, out)
+        if args.command == "explain":
+            return cmd_explain(args, out, err)
+        if args.command == "iam-policy":
+            return cmd_iam_policy(args, out, err)
+        if args.command == "catalog" and args.catalog_command == "list":
+            return cmd_catalog_list(args, out)
+        if args.command == "catalog" and args.catalog_command == "refresh":
+            return cmd_catalog_refresh(args, out, err)
+    except UsageError as e:
+        print(f"chaos-pulumi: error: {e}", file=err)
+        return EXIT_USAGE
+    parser.print_usage(err)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Markdown for a pull request: what an experiment template does, to whom, for how long, and how it ends."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalog import Catalog, catalog
+from .durations import format_duration, parse_duration
+from .iam import required_actions
+from .model import Target, TemplateSpec
+from .problems import Problem
+
+_COUNT = re.compile(r"^COUNT\((\d+)\)$")
+_PERCENT = re.compile(r"^PERCENT\((\d+)\)$")
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def action_seconds(spec: TemplateSpec, name: str, cat: Catalog | None = None) -> float:
+    """How long an action runs at most (0 for actions that complete when their API call returns)."""
+    cat = cat or catalog()
+    action = spec.actions[name]
+    aspec = cat.actions.get(action.action_id)
+    param = aspec.duration_parameter if aspec else "duration"
+    if param and param in action.parameters:
+        return parse_duration(action.parameters[param]) or 0.0
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: dict[str, float]  # seconds after experiment start, at the latest
+    end: dict[str, float]
+    critical_path: list[str]
+    total_seconds: float
+
+
+def timeline(spec: TemplateSpec, cat: Catalog | None = None) -> Timeline:
+    """Latest start/end of every action along startAfter, and the longest path through them."""
+    cat = cat or catalog()
+    start: dict[str, float] = {}
+    end: dict[str, float] = {}
+    via: dict[str, str | None] = {}
+    for name in spec.action_order():
+        deps = [d for d in spec.actions[name].start_after if d in end]
+        latest = max(deps, key=lambda d: end[d], default=None)
+        start[name] = end[latest] if latest else 0.0
+        via[name] = latest
+        end[name] = start[name] + action_seconds(spec, name, cat)
+    if not end:
+        return Timeline({}, {}, [], 0.0)
+    last = max(end, key=lambda n: (end[n], n))
+    path = [last]
+    while via.get(path[-1]):
+        path.append(via[path[-1]])  # type: ignore[arg-type]
+    return Timeline(start, end, list(reversed(path)), end[last])
+
+
+def describe_selection(target: Target) -> str:
+    """'tags app=web; filter State.Name in [running]' and the like."""
+    parts = []
+    if target.resource_arns:
+        n = len(target.resource_arns)
+        parts.append(
+            f"{n} listed ARN{'s' if n != 1 else ''}: " + ", ".join(_code(a) for a in target.resource_arns)
+        )
+    if target.resource_tags:
+        parts.append("tags " + ", ".join(_code(f"{k}={v}") for k, v in target.resource_tags.items()))
+    for f in target.filters:
+        parts.append(f"filter {_code(f.path)} in [{', '.join(f.values)}]")
+    if target.parameters:
+        parts.append("parameters " + ", ".join(_code(f"{k}={v}") for k, v in target.parameters.items()))
+    return "; ".join(parts) or "nothing"
+
+
+def blast_radius(target: Target) -> str:
+    """The most the target can hit, in words."""
+    kind = target.resource_type.split(":")[-1]
+    mode = target.selection_mode
+    listed = len(target.resource_arns)
+    if m := _COUNT.match(mode):
+        n = int(m.group(1))
+        if listed:
+            n = min(n, listed)
+        return f"{n} {kind}{'s' if n != 1 else ''} chosen at random" + (
+            f" of {listed} listed" if listed else ""
+        )
+    if m := _PERCENT.match(mode):
+        pool = f"the {listed} listed" if listed else "all matching"
+        return f"{m.group(1)}% of {pool} ({kind}s, chosen at random)"
+    if listed == 1:
+        return f"the 1 listed {kind}"
+    if listed:
+        return f"all {listed} listed {kind}s"
+    return f"every matching {kind} (no upper bound)"
+
+
+def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Catalog | None = None) -> str:
+    """A Markdown review of the template."""
+    cat = cat or catalog()
+    tl = timeline(spec, cat)
+    lines: list[str] = [f"## Chaos experiment: {spec.description}", ""]
+    lines.append(f"- **Role:** {_code(spec.role_arn)}")
+    opts = spec.experiment_options
+    lines.append(
+        f"- **Accounts:** {opts.account_targeting}; **if no target resolves:** "
+        + ("the experiment fails" if opts.empty_target_resolution_mode == "fail" else "the action is skipped")
+    )
+    if spec.tags:
+        lines.append("- **Tags:** " + ", ".join(_code(f"{k}={v}") for k, v in spec.tags.items()))
+    lines.append(
+        f"- **Longest run:** {format_duration(tl.total_seconds)}"
+        + (f" ({' → '.join(tl.critical_path)})" if len(tl.critical_path) > 1 else "")
+    )
+    lines.append("")
+
+    lines += ["### What it does", ""]
+    for name in spec.action_order():
+        action = spec.actions[name]
+        aspec = cat.actions.get(action.action_id)
+        what = (aspec.description if aspec else "Unknown action.").rstrip(".")
+        on = [f"target **{t}**" for t in action.targets.values()]
+        when = (
+            "after " + ", ".join(f"**{d}**" for d in action.start_after)
+            if action.start_after
+            else "at the start of the experiment"
+        )
+        secs = action_seconds(spec, name, cat)
+        dur = f"for {format_duration(secs)}" if secs else "once"
+        sentence = f"1. **{name}** ({_code(action.action_id)}): {what}"
+        sentence += f" on {', '.join(on)}" if on else ""
+        sentence += f", {when}, {dur}."
+        if action.description:
+            sentence += f" _{action.description}_"
+        settings = {
+            k: v for k, v in action.parameters.items() if aspec is None or k != aspec.duration_parameter
+        }
+        if settings:
+            sentence += " Settings: " + ", ".join(_code(f"{k}={v}") for k, v in settings.items()) + "."
+        if aspec is not None and not aspec.confirmed:
+            sentence += " _(catalog entry not confirmed against the AWS reference)_"
+        lines.append(sentence)
+    lines.append("")
+
+    lines += ["### Targets and blast radius", ""]
+    if spec.targets:
+        lines += [
+            "| target | resource type | selection | selected by | at most |",
+            "|---|---|---|---|---|",
+        ]
+        for name, t in spec.targets.items():
+            lines.append(
+                f"| {name} | {_code(t.resource_type)} | {_code(t.selection_mode)} | "
+                f"{_cell(describe_selection(t))} | {_cell(blast_radius(t))} |"
+            )
+    else:
+        lines.append("No targets: the actions act on no resources directly.")
+    lines.append("")
+
+    lines += ["### Timeline", ""]
+    lines += ["| action | starts (latest) | runs at most | ends (latest) |", "|---|---|---|---|"]
+    for name in spec.action_order():
+        secs = tl.end[name] - tl.start[name]
+        lines.append(
+            f"| {name} | +{format_duration(tl.start[name])} | "
+            f"{format_duration(secs) if secs else 'completes at once'} | +{format_duration(tl.end[name])} |"
+        )
+    lines.append("")
+    lines.append(f"Total maximum duration: **{format_duration(tl.total_seconds)}**.")
+    lines.append("")
+
+    lines += ["### Stop conditions", ""]
+    alarms = [s for s in spec.stop_conditions if s.source == "aws:cloudwatch:alarm"]
+    if alarms:
+        for s in alarms:
+            lines.append(
+                f"- CloudWatch alarm {_code(s.value or '')}: "
+                "the experiment stops as soon as it goes to ALARM."
+            )
+    else:
+        lines.append(
+            "- **None.** Nothing stops this experiment early; add an `aws:cloudwatch:alarm` stop condition."
+        )
+    lines.append("")
+
+    lines += ["### What reverts and when", ""]
+    for name in spec.action_order():
+        aspec = cat.actions.get(spec.actions[name].action_id)
+        reverts = aspec.reverts if aspec and aspec.reverts else "Unknown (action not in the catalog)."
+        lines.append(f"- **{name}**: {reverts.strip()}")
+    lines.append(
+        "- Stopping the experiment (stop condition or `StopExperiment`) ends running actions the same way."
+    )
+    lines.append("")
+
+    lines += ["### IAM actions the experiment role needs", ""]
+    perms = required_actions(spec, cat)
+    lines.append(", ".join(_code(p) for p in perms) if perms else "None.")
+    lines.append("")
+    lines.append("Generate the scoped policy with `chaos-pulumi iam-policy <file>`.")
+    extras = []
+    if spec.log_configuration is not None:
+        dests = []
+        if spec.log_configuration.cloud_watch_logs_log_group_arn:
+            dests.append(_code(spec.log_configuration.cloud_watch_logs_log_group_arn))
+        if spec.log_configuration.s3_configuration:
+            dests.append(_code(f"s3://{spec.log_configuration.s3_configuration.bucket_name}"))
+        extras.append("- **Logs** go to " + " and ".join(dests) + ".")
+    rc = spec.experiment_report_configuration
+    if rc is not None and rc.s3_output:
+        extras.append(f"- **Report** goes to {_code('s3://' + rc.s3_output.bucket_name)}.")
+    if extras:
+        lines += ["", "### Records", "", *extras]
+
+    warnings = [p for p in (problems or []) if p.severity == "warning"]
+    if warnings:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- {_code(p.path or '(template)')}: {p.message}" for p in warnings]
+    return "\n".join(lines).rstrip() + "\n"
