@@ -26,12 +26,13 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bench.common import ROOT, Context, Row, Stats, require_executable, run_cmd
+from bench.common import ROOT, Context, CountingProxy, Row, Stats, require_executable, run_cmd
 
 CTK_DIR = ROOT / "bench" / "chaostoolkit"
+# chaos_pulumi.providers.experiment waits with poll_s=1.0, growing ×1.5; ctk_fis.py does the same.
 POLL_S = 1.0
 ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-bench"
 
@@ -121,9 +122,9 @@ def fis_template(ctx: Context) -> str:
     return resp["experimentTemplate"]["id"]
 
 
-def ctk_fis_round(ctx: Context, work: Path, template_id: str) -> float:
-    env = ctx.env(aws=True, BENCH_FIS_TEMPLATE_ID=template_id, BENCH_RUN_ID=uuid.uuid4().hex,
-                  BENCH_POLL_S=str(POLL_S))
+def ctk_fis_round(ctx: Context, work: Path, template_id: str, endpoint: str) -> float:
+    env = ctx.env(aws=True, AWS_ENDPOINT_URL=endpoint, BENCH_FIS_TEMPLATE_ID=template_id,
+                  BENCH_RUN_ID=uuid.uuid4().hex, BENCH_POLL_S=str(POLL_S))
     return chaos_run(ctx, "fis-run.json", work, env)
 
 
@@ -137,57 +138,118 @@ def ctk_host_round(ctx: Context, work: Path, service_url: str) -> float:
     return elapsed
 
 
-# -------------------------------------------------------------------------------------------- ours
+# -------------------------------------------------------------------------------------------- run
 
 
 def collect(ctx: Context) -> list[Row]:
     work = ctx.scratch("vs_chaostoolkit")
     rounds = ctx.rounds_for(quick=2)
     require_executable("chaos", "install the bench extra: .venv/bin/pip install -e '.[bench]'")
-    rows: list[Row] = []
     template_id = fis_template(ctx)
+    proxy = CountingProxy(ctx.moto().url)  # both tools talk to moto through it: FIS calls per run
+    try:
+        with http_service(work) as url:
+            return _measure(ctx, work, rounds, template_id, proxy, url)
+    finally:
+        proxy.close()
 
-    fis_ours = _ours_fis_runner(ctx, work, template_id)
+
+def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: CountingProxy,
+             url: str) -> list[Row]:
+    fis_ours = _ours_fis_runner(ctx, work, template_id, proxy.url)
     host_ours = _ours_host_runner(ctx, work)
-    samples: dict[str, dict[str, list[float]]] = {
-        "fis": {"ctk": [], "ours": []},
-        "host": {"ctk": [], "ours": []},
+    runners: dict[tuple[str, str], Callable[[int], float] | None] = {
+        ("fis", "ctk"): lambda _r: ctk_fis_round(ctx, work, template_id, proxy.url),
+        ("fis", "ours"): fis_ours,
+        ("host", "ctk"): lambda _r: ctk_host_round(ctx, work, url),
+        ("host", "ours"): (lambda _r: host_ours(url)) if host_ours else None,
     }
-    with http_service(work) as url:
-        for r in range(rounds):
-            ctx.log(f"vs_chaostoolkit round {r + 1}/{rounds}")
-            pairs = [
-                ("fis", "ctk", lambda: ctk_fis_round(ctx, work, template_id)),
-                ("fis", "ours", (lambda i=r: fis_ours(i)) if fis_ours else None),
-                ("host", "ctk", lambda: ctk_host_round(ctx, work, url)),
-                ("host", "ours", (lambda u=url: host_ours(u)) if host_ours else None),
-            ]
-            if r % 2:  # alternate who goes first, so warm caches favour neither side
-                pairs = [pairs[1], pairs[0], pairs[3], pairs[2]]
-            for exp, who, fn in pairs:
-                if fn is not None:
-                    samples[exp][who].append(fn())
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in runners}
+    calls: dict[tuple[str, str], dict[str, int]] = {}
+    ctx.log("vs_chaostoolkit: warm-up round (not counted)")
+    for fn in runners.values():
+        if fn is not None:
+            fn(-1)
+    for r in range(rounds):
+        ctx.log(f"vs_chaostoolkit round {r + 1}/{rounds}")
+        order = list(runners)
+        if r % 2:  # alternate who goes first, so warm caches favour neither side
+            order = [order[1], order[0], order[3], order[2]]
+        for key in order:
+            fn = runners[key]
+            if fn is None:
+                continue
+            before = proxy.snapshot()
+            samples[key].append(fn(r))
+            calls[key] = CountingProxy.diff(proxy.snapshot(), before)
 
+    rows: list[Row] = []
     for exp, case, ours_name in (
         ("fis", "FIS experiment on moto: start → terminal state", "pulumi up (Experiment, wait=True)"),
         ("host", "kill a local process, HTTP probe before/after", "ansible-playbook game_day role"),
     ):
-        ctk = samples[exp]["ctk"]
-        ours = samples[exp]["ours"]
+        ctk, ours = samples[(exp, "ctk")], samples[(exp, "ours")]
+        note = "no fault duration of its own: all of it is overhead"
+        if exp == "fis":
+            fmt = "; ".join(f"{who}: {_calls_text(calls.get((exp, who), {}))}" for who in ("ctk", "ours"))
+            note += f"; FIS calls per run: {fmt}; both waiters sleep {POLL_S} s then ×1.5"
         if ours:
             rows.append(Row(case, f"wall time: {ours_name}", "s", Stats.of(ours), Stats.of(ctk), "chaos run",
-                            note="the fault has no duration of its own, so all of it is overhead"))
+                            note=note))
         else:
             reason = ctx.extra.get(f"{exp}_ours_missing", "not built yet")
             rows.append(Row(case, f"wall time: {ours_name}", "s", None, Stats.of(ctk), "chaos run",
                             note=f"ours not measured: {reason}"))
+    ctx.extra["fis_calls"] = {f"{exp}/{who}": c for (exp, who), c in calls.items()}
     return rows
 
 
-def _ours_fis_runner(ctx: Context, work: Path, template_id: str):  # noqa: ANN202 - returns a round function
-    """`round -> seconds` for our FIS run, or None (reason in ctx.extra) when its pieces are missing."""
-    ctx.extra["fis_ours_missing"] = "chaos_pulumi.Experiment and the Pulumi harness are not there yet"
-    return None
+def _calls_text(calls: dict[str, int]) -> str:
+    return ", ".join(f"{op} ×{n}" for op, n in sorted(calls.items())) or "–"
+
+
+EXPERIMENT_PROGRAM = """\
+import pulumi
+from chaos_pulumi import Experiment
+
+config = pulumi.Config()
+run = Experiment("bench-run", template_id=config.require("template_id"), trigger=config.require("trigger"),
+                 wait=True, timeout="PT5M")
+pulumi.export("status", run.status)
+"""
+
+
+def _ours_fis_runner(ctx: Context, work: Path, template_id: str, endpoint: str):  # noqa: ANN202
+    """`round -> seconds` for our FIS run (`pulumi up` of an Experiment with wait=True), or None (the
+    reason goes to ctx.extra) when its pieces are missing."""
+    try:
+        import chaos_pulumi
+        from tests.harness import pulumi as harness
+
+        chaos_pulumi.Experiment  # noqa: B018 - fails early when the resource is not there
+    except (ImportError, AttributeError) as e:
+        ctx.extra["fis_ours_missing"] = f"chaos_pulumi.Experiment or the Pulumi harness missing: {e}"
+        return None
+    cli, why = harness.find_pulumi_cli()
+    if cli is None:
+        ctx.extra["fis_ours_missing"] = why
+        return None
+    aws_env = dict(ctx.moto().env, AWS_ENDPOINT_URL=endpoint)
+    penv = harness.PulumiEnv.create(cli, work / "pulumi", extra_env=aws_env)
+    stack = harness.StackFactory(penv, work).inline(EXPERIMENT_PROGRAM, name="bench-experiment")
+    stack.set_config("template_id", template_id)
+    stack.up("--config", "trigger=warm-up")  # creates the resource; every timed round is then a re-run
+
+    def one_round(r: int) -> float:
+        t0 = time.perf_counter()
+        stack.up("--config", f"trigger=round-{r}-{uuid.uuid4().hex[:6]}")
+        elapsed = time.perf_counter() - t0
+        status = stack.outputs().get("status")
+        if status != "completed":
+            raise RuntimeError(f"our Experiment ended {status!r}, not completed")
+        return elapsed
+
+    return one_round
 
 
 def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a round function
