@@ -1,0 +1,122 @@
+#!/usr/bin/python
+# Copyright: chaos-pulumi contributors
+# Apache License 2.0 (see the collection's galaxy.yml)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fault_status
+short_description: List the host-fault records on a host, active and ended
+version_added: 0.1.0
+description:
+  - Reads the records the chaos.faults host-fault modules keep under O(record_dir), one per fault, with
+    what was injected, when, when and by what it was reverted (C(duration), C(guard), C(absent),
+    C(watchdog-recovery), C(signal), C(injection-failed)), and the guard violation if there was one.
+  - With O(recover=true) (the default), first reverts active faults whose watchdog is gone
+    (C(reverted_by=watchdog-recovery)); that is the only change this module makes.
+options:
+  record_dir:
+    description: Directory of the fault records on the target.
+    type: path
+    default: /run/chaos-faults
+  fault_id:
+    description: Only this fault.
+    type: str
+  fault:
+    description: Only faults made by this module (for example V(cpu_stress)).
+    type: str
+  active_only:
+    description: Only faults that are still active.
+    type: bool
+    default: false
+  recover:
+    description: Revert active faults whose watchdog has died before listing.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Lists only; recovery is skipped in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: linux
+author:
+  - chaos-pulumi contributors
+"""
+
+EXAMPLES = r"""
+- name: What did the game day leave, and why was it reverted?
+  chaos.faults.fault_status:
+  register: faults
+
+- name: Show guard violations
+  ansible.builtin.debug:
+    msg: "{{ faults.faults | selectattr('reverted_by', 'equalto', 'guard') | list }}"
+"""
+
+RETURN = r"""
+faults:
+  description:
+    - The records, oldest first. Keys include C(fault_id), C(fault), C(state) (C(armed), C(active),
+      C(reverted), C(done)), C(injected), C(started_at), C(active_at), C(reverts_at), C(duration),
+      C(watchdog_pid), C(reverted_at), C(reverted_by), C(revert_errors) and C(guard_violation).
+    - Timestamps are ISO-8601 UTC with milliseconds. C(revert_seconds) is C(reverted_at) minus the guard
+      violation's C(detected_at), when both exist.
+  returned: always
+  type: list
+  elements: dict
+active:
+  description: Ids of the faults still active.
+  returned: always
+  type: list
+  elements: str
+recovered:
+  description: Ids of faults reverted by this run because their watchdog had died.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
+    RecordStore,
+    is_active,
+    parse_iso,
+    recover_orphans,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            record_dir=dict(type="path", default="/run/chaos-faults"),
+            fault_id=dict(type="str"),
+            fault=dict(type="str"),
+            active_only=dict(type="bool", default=False),
+            recover=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    store = RecordStore(p["record_dir"])
+    recovered = recover_orphans(store) if p["recover"] and not module.check_mode else []
+    faults = []
+    for rec in store.all():
+        if p["fault_id"] and rec.get("fault_id") != p["fault_id"]:
+            continue
+        if p["fault"] and rec.get("fault") != p["fault"]:
+            continue
+        if p["active_only"] and not is_active(rec):
+            continue
+        violation = rec.get("guard_violation") or {}
+        if violation.get("detected_at") and rec.get("reverted_at"):
+            seconds = parse_iso(rec["reverted_at"]) - parse_iso(violation["detected_at"])
+            rec["revert_seconds"] = round(seconds, 3)
+        faults.append(rec)
+    module.exit_json(changed=bool(recovered), faults=faults, recovered=recovered,
+                     active=[r["fault_id"] for r in faults if is_active(r)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+#!/usr/bin/python
+# Copyright: chaos-pulumi contributors
+# Apache License 2.0 (see the collection's galaxy.yml)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: memory_stress
+short_description: Hold a bounded amount of memory on a host for a bounded time
+version_added: 0.1.0
+description:
+  - Allocates and writes O(size) bytes, or O(percent) of the host's total memory, split over O(workers)
+    processes, and holds it for O(duration) seconds.
+  - Uses C(stress-ng --vm --vm-keep) when installed and a built-in worker otherwise (see O(engine)).
+  - Refuses to take more than 90% of the currently available memory unless O(force=true), so the host
+    (and the watchdog) keep room to run.
+options:
+  percent:
+    description:
+      - Percentage of total memory (C(MemTotal)) to hold, 1-100.
+      - Exactly one of O(percent) or O(size).
+    type: int
+  size:
+    description: Amount to hold, like V(512M) or V(2G). Exactly one of O(percent) or O(size).
+    type: str
+  workers:
+    description: Number of processes sharing the amount.
+    type: int
+    default: 1
+  engine:
+    description:
+      - V(stress-ng) or V(builtin) workers; V(auto) picks stress-ng when installed.
+      - With V(auto), the environment variable C(CHAOS_FAULTS_ENGINE) on the target can choose instead.
+    type: str
+    choices: [auto, stress-ng, builtin]
+    default: auto
+extends_documentation_fragment:
+  - chaos.faults.host_fault
+author:
+  - chaos-pulumi contributors
+"""
+
+EXAMPLES = r"""
+- name: Hold 30% of the memory for five minutes
+  chaos.faults.memory_stress:
+    percent: 30
+    duration: 300
+
+- name: Hold 512 MiB in two processes for a minute
+  chaos.faults.memory_stress:
+    size: 512M
+    workers: 2
+    duration: 60
+"""
+
+RETURN = r"""
+injected:
+  description: What was started.
+  returned: state=present
+  type: dict
+  contains:
+    engine:
+      description: V(stress-ng) or V(builtin).
+      type: str
+    bytes:
+      description: Total bytes held.
+      type: int
+    bytes_per_worker:
+      description: Bytes held by each worker.
+      type: int
+    workers:
+      description: Number of workers.
+      type: int
+    pgid:
+      description: Process group of the workers.
+      type: int
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
+    InvalidValue,
+    parse_size,
+    stress_ng_memory,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
+    FaultError,
+    memory_work,
+    refuse_unless_force,
+    resolve_engine,
+    run_timed_fault,
+    spawn_command,
+    spawn_workers,
+    timed_fault_argument_spec,
+)
+
+
+def meminfo():
+    out = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            parts = rest.split()
+            if parts:
+                out[key] = int(parts[0]) * 1024
+    return out
+
+
+def plan(params, duration):
+    if (params["percent"] is None) == (params["size"] is None):
+        raise FaultError("percent, size: give exactly one (percent of total memory, or a size like 512M)")
+    if params["workers"] < 1:
+        raise FaultError(f"workers: must be 1 or more, got {params['workers']}")
+    info = meminfo()
+    if params["percent"] is not None:
+        if not 1 <= params["percent"] <= 100:
+            raise FaultError(f"percent: must be within 1-100, got {params['percent']}")
+        total = info["MemTotal"] * params["percent"] // 100
+    else:
+        try:
+            total = parse_size(params["size"])
+        except InvalidValue as e:
+            raise FaultError(str(e)) from None
+    available = info.get("MemAvailable", info["MemTotal"])
+    refuse_unless_force(params, total > available * 0.9,
+                        f"memory_stress: {total} bytes is more than 90% of the available {available} bytes")
+    workers = params["workers"]
+    per_worker = max(1, total // workers)
+    engine = resolve_engine(params["engine"])
+    injected = dict(engine=engine, bytes=per_worker * workers, bytes_per_worker=per_worker, workers=workers)
+    argv = stress_ng_memory(workers, per_worker, duration) if engine == "stress-ng" else None
+    if argv:
+        injected["command"] = argv
+
+    def inject(ctx):
+        if argv:
+            return spawn_command(ctx, argv, "memory_stress")
+        return spawn_workers(ctx, "chaos-memory", workers, memory_work(per_worker))
+
+    return injected, inject, []
+
+
+def main():
+    spec = timed_fault_argument_spec()
+    spec.update(
+        percent=dict(type="int"),
+        size=dict(type="str"),
+        workers=dict(type="int", default=1),
+        engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    run_timed_fault(module, "memory_stress", plan)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+#!/usr/bin/python
+# Copyright: chaos-pulumi contributors
+# Apache License 2.0 (see the collection's galaxy.yml)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: service_stop
+short_description: Stop a systemd unit for a bounded time, then start it again
+version_added: 0.1.0
+description:
+  - Runs C(systemctl stop) on an active unit and C(systemctl start) at the end of O(duration), on a guard
+    violation, or with O(state=absent).
+  - Needs systemd as PID 1 on the target.
+  - Refuses units that cut the host off or break the revert machinery (C(ssh), C(sshd), C(dbus),
+    C(systemd-journald), C(systemd-logind), networking) unless O(force=true).
+options:
+  name:
+    description:
+      - The systemd unit; V(.service) is appended when no suffix is given.
+      - Required with O(state=present).
+    type: str
+extends_documentation_fragment:
+  - chaos.faults.host_fault
+author:
+  - chaos-pulumi contributors
+"""
+
+EXAMPLES = r"""
+- name: Stop nginx for 30 seconds
+  chaos.faults.service_stop:
+    name: nginx
+    duration: 30
+"""
+
+RETURN = r"""
+injected:
+  description: What was stopped.
+  returned: state=present
+  type: dict
+  contains:
+    unit:
+      description: The unit name.
+      type: str
+    stop_command:
+      description: The argv that stopped it.
+      type: list
+      elements: str
+    start_command:
+      description: The argv the revert runs.
+      type: list
+      elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
+    PROTECTED_UNITS,
+    InvalidValue,
+    unit_name,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
+    FaultError,
+    refuse_unless_force,
+    run,
+    run_checked,
+    run_timed_fault,
+    timed_fault_argument_spec,
+)
+
+
+def plan(params, duration):
+    if not params.get("name"):
+        raise FaultError("name: required with state=present (a systemd unit such as nginx.service)")
+    try:
+        unit = unit_name(params["name"])
+    except InvalidValue as e:
+        raise FaultError(str(e)) from None
+    if not os.path.isdir("/run/systemd/system"):
+        raise FaultError("service_stop: systemd is not running on this host (needs systemd as PID 1)")
+    refuse_unless_force(params, unit in PROTECTED_UNITS,
+                        f"name: {unit} keeps the host reachable or the reverts working")
+    rc, out, err = run(["systemctl", "is-active", unit])
+    state = out.strip() or err.strip()
+    if state != "active":
+        raise FaultError(f"name: {unit} is not active ({state or f'rc={rc}'}); nothing to stop")
+    stop = ["systemctl", "stop", unit]
+    start = ["systemctl", "start", unit]
+
+    def inject(ctx):
+        ctx.add_revert({"op": "run", "argv": start})
+        run_checked(stop, what="systemctl stop")
+        return {}
+
+    return dict(unit=unit, stop_command=stop, start_command=start), inject, []
+
+
+def main():
+    spec = timed_fault_argument_spec()
+    spec.update(name=dict(type="str"))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    run_timed_fault(module, "service_stop", plan)
+
+
+if __name__ == "__main__":
+    main()
