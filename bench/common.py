@@ -316,7 +316,10 @@ def fmt_stats(s: dict[str, Any] | None) -> str:
         return "–"
     if s["n"] == 1:
         return _fmt(s["median"])
-    return f"{_fmt(s['median'])} [{_fmt(s['min'])}–{_fmt(s['max'])}]"
+    text = f"{_fmt(s['median'])} [{_fmt(s['min'])}–{_fmt(s['max'])}]"
+    if s["n"] >= 20:  # enough samples for a tail figure
+        text += f", p99 {_fmt(s['p99'])}"
+    return text
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -333,7 +336,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"commit {m.get('git_commit')}",
         f"- load average (1/5/15 min): before {results['load']['before']}, after {results['load']['after']}",
         "",
-        "Cells are `median [min–max]` over n rounds. ratio = ours median / baseline median "
+        "Cells are `median [min–max]` over n rounds (plus p99 when n ≥ 20). "
+        "ratio = ours median / baseline median "
         "(for times, below 1 means ours is faster; for rates, above 1 means ours is faster).",
         "",
     ]
