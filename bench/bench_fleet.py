@@ -9,7 +9,7 @@ with `ansible.builtin.command` (no recorded fault, no watchdog, no guard). The d
 cost of our safety machinery. Figures, from the start of `ansible-playbook` (all clocks are this
 machine's, so host timestamps compare):
 
-- `all injected`: until the last host had the fault active (ours: `started_at` of each fault;
+- `all injected`: until the last host had the fault active (ours: `active_at` of each fault record;
   baseline: the `end` time of the nft command on each host),
 - `spread first→last`: between the first and the last host injected,
 - `all reverted`: from the start of the revert playbook until the last host was clean (ours: the
@@ -172,7 +172,7 @@ def collect(ctx: Context) -> list[Row]:
                         figures[who].setdefault(metric, []).append(value)
             for metric in figures["ours"]:
                 unit = "s"
-                rows.append(Row(f"{size} host{'s' if size > 1 else ''}, {forks} forks", metric, unit,
+                rows.append(Row(f"{size} host{'s' if size > 1 else ''}, forks {forks}", metric, unit,
                                 Stats.of(figures["ours"][metric]), Stats.of(figures["baseline"][metric]),
                                 "ansible.builtin.command + nft"))
             factory.teardown()
@@ -189,14 +189,15 @@ def _round(ansible: Any, harness_ansible: Any, books: dict[str, Path], who: str,
         raise RuntimeError(f"{who}: port {BLACKHOLE_PORT} still open after inject on {', '.join(blocked)}")
     t1, revert_wall, revert = _play(ansible, harness_ansible, books[f"{who}-revert"], inventories, forks)
     if who == "ours":
-        injected = [_epoch(r["started_at"]) for r in _host_results(inject, "inject", hosts)]
-        reverted = []
+        results = _host_results(inject, "inject", hosts)
+        ids = {h.name: r["fault_id"] for h, r in zip(hosts, results, strict=True)}
+        injected, reverted = [], []
         for host in hosts:
-            records = [rec for rec in host.fault_records() if rec.get("reverted_at")]
-            if not records:
-                raise RuntimeError(f"ours: no reverted fault record on {host.name}")
-            reverted.append(max(_epoch(rec["reverted_at"]) for rec in records))
-            host.run("sh", "-c", "rm -f /run/chaos-faults/*.json")  # next round starts clean
+            [rec] = [rec for rec in host.fault_records() if rec.get("fault_id") == ids[host.name]]
+            if not rec.get("reverted_at"):
+                raise RuntimeError(f"ours: fault {ids[host.name]} on {host.name} not reverted")
+            injected.append(_epoch(rec.get("active_at") or rec["started_at"]))
+            reverted.append(_epoch(rec["reverted_at"]))
     else:
         injected = [_epoch(r["end"]) for r in _host_results(inject, "inject", hosts)]
         reverted = [_epoch(r["end"]) for r in _host_results(revert, "revert", hosts)]
