@@ -290,6 +290,7 @@ def probe_entry(probe: dict) -> dict:
     if spec.get("url"):
         provider = {"type": "http", "url": spec.get("url"), "module": "chaos.faults.probe", "arguments": spec}
     failed = _result_failed(result)
+    met = bool(result["within_tolerance"]) if "within_tolerance" in result else not failed
     entry = {
         "activity": {
             "type": "probe",
@@ -298,8 +299,8 @@ def probe_entry(probe: dict) -> dict:
         },
         "phase": probe.get("phase"),
         "host": probe.get("host") or "localhost",
-        "status": "failed" if failed and result.get("msg") and not _tolerance_only(result) else "succeeded",
-        "tolerance_met": not failed,
+        "status": "failed" if failed and not _tolerance_only(result) else "succeeded",
+        "tolerance_met": met,
         "start": iso(probe.get("start")),
         "end": iso(probe.get("end")),
         "duration": seconds_between(probe.get("start"), probe.get("end")),
@@ -383,8 +384,13 @@ def revert_entry(rev: dict) -> dict:
     return entry
 
 
-def fault_windows(injections: list[dict], records: list[dict]) -> list[dict]:
-    """One window per injected fault: host, fault, start, end, reverted_by, guard_violation."""
+def fault_windows(injections: list[dict], records: list[dict], since: Any = None) -> list[dict]:
+    """One window per injected fault: host, fault, start, end, reverted_by, guard_violation.
+
+    Records of faults this run did not inject are kept when they were active during the run (someone
+    else's fault is context for the steady state); older ones are left out.
+    """
+    since_t = parse_time(since)
     by_id: dict[tuple[str, str], dict] = {}
     for group in records:
         host = group.get("host")
@@ -400,7 +406,8 @@ def fault_windows(injections: list[dict], records: list[dict]) -> list[dict]:
         rec = by_id.pop((host, result["fault_id"]), {})
         windows.append(_window(host, inj.get("module") or result.get("fault"), result, rec))
     for (host, _fid), rec in by_id.items():  # faults found on the hosts that this run did not inject
-        if rec.get("started_at"):
+        ended = parse_time(rec.get("reverted_at"))
+        if rec.get("started_at") and (since_t is None or ended is None or ended >= since_t):
             windows.append(_window(host, rec.get("fault"), {}, rec, foreign=True))
     return windows
 
@@ -538,7 +545,7 @@ def build_journal(params: dict) -> dict:
     by_phase = {ph: [p for p in probes if p["phase"] == ph] for ph in PHASES}
     run = [injection_entry(i) for i in params.get("injections") or []]
     rollbacks = [revert_entry(r) for r in params.get("reverts") or []]
-    windows = fault_windows(params.get("injections") or [], params.get("records") or [])
+    windows = fault_windows(params.get("injections") or [], params.get("records") or [], start)
     before = steady_state(by_phase["before"])
     during = [steady_state([p]) for p in by_phase["during"] if p["status"] != "skipped"]
     after = steady_state(by_phase["after"])
