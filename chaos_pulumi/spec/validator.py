@@ -69,7 +69,15 @@ def _type_name(value: Any) -> str:
 
 
 def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """'; did you mean 'x'?' for a near miss, else ''. Cheap: few candidates, bounded lengths."""
+    word = str(word)[:80]
+    candidates = [str(c) for c in choices]
+    if ":" in word and len(candidates) > 12:
+        # Action ids and resource types: compare within the same service first.
+        prefix = word[: word.rfind(":") + 1]
+        same = [c for c in candidates if c.startswith(prefix)]
+        candidates = same or candidates
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
