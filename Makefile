@@ -24,8 +24,10 @@ test: tools
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# `make bench BENCH_ARGS="--quick --only validator"`; installs the Chaos Toolkit baseline (extra `bench`) once.
 bench: tools
-	$(PY) bench/run.py
+	$(PY) -c 'import chaostoolkit, chaosaws, pyinstrument' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools build *.egg-info .pytest_cache
