@@ -1,0 +1,381 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: chaos-pulumi contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fis_experiment
+version_added: 0.1.0
+short_description: Start, wait for and stop AWS Fault Injection Service (FIS) experiments
+description:
+  - Starts an experiment from a FIS experiment template, optionally waits until it ends, and stops
+    a running experiment.
+  - With O(wait=true) the task polls the experiment until it is V(completed), V(stopped),
+    V(failed) or V(cancelled), and fails when it ends in one of O(fail_on) (by default anything
+    but V(completed)), so a game day playbook stops at the first experiment that did not go to plan.
+  - When O(wait=true) and O(timeout) passes first, the experiment is stopped (unless
+    O(stop_on_timeout=false)) and the task fails, so no experiment outlives the playbook's patience.
+  - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
+author:
+  - chaos-pulumi contributors
+options:
+  state:
+    description:
+      - V(started) starts a new experiment from O(template_id) or O(template_name). Every run starts a
+        new experiment, so this is always a change.
+      - V(stopped) stops the experiment O(id). Stopping an experiment that already ended is not a
+        change.
+    type: str
+    choices: ['started', 'stopped']
+    default: started
+  template_id:
+    description:
+      - ID of the experiment template to start. Mutually exclusive with O(template_name).
+    type: str
+  template_name:
+    description:
+      - Name of the experiment template to start, as set by M(chaos.faults.fis_experiment_template)
+        (its V(Name) tag). Mutually exclusive with O(template_id).
+    type: str
+  id:
+    description:
+      - ID of the experiment to stop. Required when O(state=stopped).
+    type: str
+    aliases: ['experiment_id']
+  actions_mode:
+    description:
+      - V(skip-all) runs the experiment without running any action (FIS resolves the targets and
+        checks permissions only), a dry run of the template.
+    type: str
+    choices: ['run-all', 'skip-all']
+    default: run-all
+  tags:
+    description:
+      - Tags for the new experiment.
+    type: dict
+    aliases: ['resource_tags']
+  wait:
+    description:
+      - Wait until the experiment reaches a terminal state (V(completed), V(stopped), V(failed),
+        V(cancelled)).
+    type: bool
+    default: false
+  timeout:
+    description:
+      - How many seconds to wait when O(wait=true).
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds between the first status checks when O(wait=true); the interval then grows by half
+        each time, up to 15 seconds.
+    type: float
+    default: 2.0
+  fail_on:
+    description:
+      - Terminal states that fail the task when O(wait=true) and O(state=started).
+      - Set to V([]) to never fail on the outcome and inspect RV(experiment.status) instead.
+    type: list
+    elements: str
+    choices: ['failed', 'stopped', 'cancelled']
+    default: ['failed', 'stopped', 'cancelled']
+  stop_on_timeout:
+    description:
+      - Stop the experiment when O(timeout) passes before it ends.
+    type: bool
+    default: true
+notes:
+  - The keys you chose (action and target names, parameter names) are returned exactly as written.
+requirements:
+  - python >= 3.11
+  - boto3
+  - chaos-pulumi
+attributes:
+  check_mode:
+    support: full
+    description: Checks that the template or experiment exists; starts and stops nothing.
+  diff_mode:
+    support: none
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Run the experiment and wait for the verdict (fails the task unless it completes)
+  chaos.faults.fis_experiment:
+    template_name: stop-one-web-instance
+    wait: true
+    timeout: 900
+  register: run
+
+- name: Show what each action did
+  ansible.builtin.debug:
+    var: run.experiment.action_states
+
+- name: Dry run - resolve targets and check permissions, run no action
+  chaos.faults.fis_experiment:
+    template_name: stop-one-web-instance
+    actions_mode: skip-all
+    wait: true
+
+- name: Start without waiting, then stop it
+  chaos.faults.fis_experiment:
+    template_id: EXT1a2b3c4d5e6f7
+  register: started
+
+- name: Stop it
+  chaos.faults.fis_experiment:
+    id: "{{ started.experiment.id }}"
+    state: stopped
+    wait: true
+
+- name: Wait, but decide yourself what a stopped experiment means
+  chaos.faults.fis_experiment:
+    template_name: stop-one-web-instance
+    wait: true
+    fail_on: [failed]
+"""
+
+RETURN = r"""
+experiment:
+  description:
+    - The experiment as FIS reports it (after the wait, if O(wait=true)). Keys are snake_case except
+      the names you chose under C(actions), C(targets) and C(parameters).
+    - In check mode with O(state=started), only C(experiment_template_id) is set.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The experiment ID.
+      type: str
+      returned: success
+      sample: EXPaBcDeFgHiJkLmN
+    arn:
+      description: The experiment ARN.
+      type: str
+      returned: success
+    experiment_template_id:
+      description: The template the experiment runs.
+      type: str
+      returned: always
+    status:
+      description: The experiment's status (shortcut for C(state.status)).
+      type: str
+      returned: success
+      sample: completed
+    state:
+      description: Status and reason.
+      type: dict
+      returned: success
+      sample: {"status": "completed", "reason": "Experiment completed"}
+    action_states:
+      description: Status of each action, by action name.
+      type: dict
+      returned: success
+      sample: {"stopWeb": "completed"}
+    actions:
+      description: Each action with its C(state), C(start_time) and C(end_time), by action name.
+      type: dict
+      returned: success
+    targets:
+      description: The experiment's targets, by target name.
+      type: dict
+      returned: success
+    experiment_options:
+      description: Options of the run, including C(actions_mode).
+      type: dict
+      returned: success
+      sample: {"actions_mode": "run-all"}
+    tags:
+      description: The experiment's tags.
+      type: dict
+      returned: success
+    start_time:
+      description: When the experiment started (ISO 8601).
+      type: str
+      returned: success
+    end_time:
+      description: When the experiment ended (ISO 8601).
+      type: str
+      returned: when the experiment ended
+status_history:
+  description: Every status seen while waiting, in order, with the time it was first seen (UTC).
+  returned: when O(wait=true)
+  type: list
+  elements: dict
+  sample: [{"status": "running", "seen_at": "2026-01-01T12:00:00+00:00"}, {"status": "completed", "seen_at": "2026-01-01T12:05:02+00:00"}]
+"""
+
+import datetime
+import uuid
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+try:
+    from chaos_pulumi.aws.experiments import ExperimentTimeout
+    from chaos_pulumi.aws.experiments import stop_experiment
+    from chaos_pulumi.aws.experiments import wait_for_experiment
+except ImportError:
+    pass  # Handled by require_chaos_pulumi()
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.chaos.faults.plugins.module_utils._fis import TERMINAL_STATES
+from ansible_collections.chaos.faults.plugins.module_utils._fis import experiment_failure
+from ansible_collections.chaos.faults.plugins.module_utils._fis import experiment_result
+from ansible_collections.chaos.faults.plugins.module_utils._fis import find_template
+from ansible_collections.chaos.faults.plugins.module_utils._fis import get_experiment
+from ansible_collections.chaos.faults.plugins.module_utils._fis import get_template
+from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def wait(module, client, experiment_id, history):
+    """Poll to a terminal state; on timeout stop the experiment (if asked) and fail the task."""
+
+    def seen(experiment):
+        state = experiment.get("state") or {}
+        history.append(dict(status=state.get("status"), reason=state.get("reason"), seen_at=_now()))
+
+    try:
+        return wait_for_experiment(
+            client,
+            experiment_id,
+            timeout_s=module.params["timeout"],
+            on_progress=seen,
+            poll_s=module.params["poll_interval"],
+        )
+    except ExperimentTimeout as e:
+        last = e.experiment or {}
+        stopped = None
+        if module.params["stop_on_timeout"]:
+            stopped = stop_experiment(client, experiment_id)
+        module.fail_json(
+            msg="%s%s" % (e, "; stopped it (stop_on_timeout=true)" if stopped is not None else ""),
+            changed=True,
+            experiment=experiment_result(stopped or last),
+            status_history=history,
+        )
+
+
+def resolve_template_id(module, client):
+    params = module.params
+    if params["template_id"]:
+        template = get_template(client, params["template_id"])
+        if template is None:
+            module.fail_json(msg="template_id: no FIS experiment template with id %s" % params["template_id"])
+        return template["id"]
+    template = find_template(module, client, params["template_name"])
+    if template is None:
+        module.fail_json(
+            msg="template_name: no FIS experiment template is named %s (tag Name=%s); create it with "
+            "chaos.faults.fis_experiment_template first" % (params["template_name"], params["template_name"])
+        )
+    return template["id"]
+
+
+def start(module, client):
+    params = module.params
+    template_id = resolve_template_id(module, client)
+    if module.check_mode:
+        return dict(changed=True, experiment=dict(experiment_template_id=template_id))
+
+    request = dict(clientToken=str(uuid.uuid4()), experimentTemplateId=template_id)
+    if params["tags"]:
+        request["tags"] = params["tags"]
+    if params["actions_mode"] != "run-all":
+        request["experimentOptions"] = dict(actionsMode=params["actions_mode"])
+    experiment = client.start_experiment(aws_retry=True, **request)["experiment"]
+    result = dict(changed=True)
+    if params["wait"]:
+        history = []
+        experiment = wait(module, client, experiment["id"], history)
+        result["status_history"] = history
+        failure = experiment_failure(experiment, params["fail_on"])
+        if failure:
+            module.fail_json(msg=failure, experiment=experiment_result(experiment), **result)
+    result["experiment"] = experiment_result(experiment)
+    return result
+
+
+def stop(module, client):
+    params = module.params
+    experiment = get_experiment(client, params["id"])
+    if experiment is None:
+        module.fail_json(msg="id: no FIS experiment with id %s" % params["id"])
+    status = (experiment.get("state") or {}).get("status")
+    if status in TERMINAL_STATES:
+        return dict(changed=False, experiment=experiment_result(experiment))
+    if module.check_mode:
+        return dict(changed=True, experiment=experiment_result(experiment))
+    experiment = stop_experiment(client, params["id"]) or experiment
+    result = dict(changed=True)
+    if params["wait"]:
+        history = []
+        experiment = wait(module, client, params["id"], history)
+        result["status_history"] = history
+    result["experiment"] = experiment_result(experiment)
+    return result
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["started", "stopped"], default="started"),
+        template_id=dict(type="str"),
+        template_name=dict(type="str"),
+        id=dict(type="str", aliases=["experiment_id"]),
+        actions_mode=dict(type="str", choices=["run-all", "skip-all"], default="run-all"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        wait=dict(type="bool", default=False),
+        timeout=dict(type="int", default=1800),
+        poll_interval=dict(type="float", default=2.0),
+        fail_on=dict(
+            type="list",
+            elements="str",
+            choices=["failed", "stopped", "cancelled"],
+            default=["failed", "stopped", "cancelled"],
+        ),
+        stop_on_timeout=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["template_id", "template_name"]],
+        required_if=[
+            ["state", "started", ["template_id", "template_name"], True],
+            ["state", "stopped", ["id"]],
+        ],
+    )
+    require_chaos_pulumi(module)
+    if module.params["timeout"] <= 0:
+        module.fail_json(msg="timeout: must be a positive number of seconds, got %s" % module.params["timeout"])
+    if module.params["poll_interval"] <= 0:
+        module.fail_json(msg="poll_interval: must be a positive number of seconds")
+    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+
+    try:
+        if module.params["state"] == "started":
+            result = start(module, client)
+        else:
+            result = stop(module, client)
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg="FIS experiment")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

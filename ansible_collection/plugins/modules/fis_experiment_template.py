@@ -1,0 +1,363 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: chaos-pulumi contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fis_experiment_template
+version_added: 0.1.0
+short_description: Manage AWS Fault Injection Service (FIS) experiment templates
+description:
+  - Creates, updates and deletes an AWS FIS experiment template.
+  - FIS templates have no name of their own. This module stores O(name) as the V(Name) tag and finds
+    the template by that tag, so a playbook can refer to a template by a stable name.
+  - The template is validated with chaos-pulumi's FIS validator before any API call. An invalid
+    template fails the task with every problem and the path of the field at fault (for example
+    C(actions.stopWeb.parameters.duration)), and nothing is created or changed. This also happens in
+    check mode, so C(--check) is a full review of a template.
+  - A second run with the same template makes no write call and reports RV(ignore:changed=false).
+    Templates are compared in a canonical form, so the order of stop conditions, ARNs or map keys
+    and FIS's defaults never show up as changes.
+  - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller
+    (a play on C(localhost), or C(delegate_to) localhost), like the amazon.aws modules.
+author:
+  - chaos-pulumi contributors
+options:
+  name:
+    description:
+      - The template's name, stored as its V(Name) tag and used to find it.
+      - More than one template with this V(Name) tag is an error; delete the extra ones.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the template or updates it to match O(template) or O(template_file).
+      - V(absent) deletes it. Deleting a template that does not exist is not a change.
+    type: str
+    choices: ['present', 'absent']
+    default: present
+  template:
+    description:
+      - The template in the FIS file format, the camelCase shape of the C(CreateExperimentTemplate)
+        request (C(description), C(roleArn), C(stopConditions), C(targets), C(actions),
+        C(logConfiguration), C(experimentOptions), C(experimentReportConfiguration), C(tags)).
+      - Action names, target names and parameter names are yours; they are kept exactly as written.
+      - Mutually exclusive with O(template_file). One of them is required when O(state=present).
+    type: dict
+  template_file:
+    description:
+      - Path to a YAML or JSON file with the template in the FIS file format (see O(template)), on the
+        host that runs the module.
+      - Mutually exclusive with O(template).
+    type: path
+  role_arn:
+    description:
+      - The IAM role FIS assumes to run the experiment. Overrides C(roleArn) from the template, so one
+        template file can serve several accounts.
+    type: str
+  tags:
+    description:
+      - Tags for the template, added to the C(tags) of the template itself (these win on conflict).
+      - The V(Name) tag is always O(name); setting it to anything else is an error.
+      - If neither O(tags) nor the template sets tags, tags other than V(Name) are not modified.
+    type: dict
+    aliases: ['resource_tags']
+  purge_tags:
+    description:
+      - With O(purge_tags=true), tags not in O(tags) or the template's C(tags) are removed from the
+        template, except V(Name) and tags starting with V(aws:).
+      - Only applies when O(tags) or the template's C(tags) is set.
+    type: bool
+    default: true
+notes:
+  - FIS does not allow C(experimentOptions.accountTargeting) to change on an existing template; delete
+    and recreate it instead.
+  - The module returns values in snake_case, but the keys you chose (action, target, parameter and
+    tag names) are returned exactly as written.
+requirements:
+  - python >= 3.11
+  - boto3
+  - chaos-pulumi
+attributes:
+  check_mode:
+    support: full
+    description: Validates the template and reports what would change, without any write call.
+  diff_mode:
+    support: full
+    description: Shows the template before and after, in the FIS file format.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Stop one tagged EC2 instance for five minutes, from a template file
+  chaos.faults.fis_experiment_template:
+    name: stop-one-web-instance
+    template_file: experiments/stop-one-web-instance.yaml
+    role_arn: "arn:aws:iam::123456789012:role/fis-experiments"
+    tags:
+      team: payments
+
+- name: A template written inline
+  chaos.faults.fis_experiment_template:
+    name: api-cpu-stress
+    template:
+      description: CPU stress on the API instances, stopped by the 5xx alarm
+      roleArn: "arn:aws:iam::123456789012:role/fis-experiments"
+      stopConditions:
+        - source: aws:cloudwatch:alarm
+          value: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx"
+      targets:
+        apiInstances:
+          resourceType: aws:ec2:instance
+          resourceTags:
+            service: api
+          selectionMode: PERCENT(50)
+      actions:
+        stressCpu:
+          actionId: aws:ssm:send-command
+          parameters:
+            documentArn: "arn:aws:ssm:us-east-1::document/AWSFIS-Run-CPU-Stress"
+            documentParameters: '{"DurationSeconds": "120"}'
+            duration: PT3M
+          targets:
+            Instances: apiInstances
+  register: api_cpu
+
+- name: Review a template without touching AWS (validation runs in check mode too)
+  chaos.faults.fis_experiment_template:
+    name: stop-one-web-instance
+    template_file: experiments/stop-one-web-instance.yaml
+  check_mode: true
+  diff: true
+
+- name: Remove the template
+  chaos.faults.fis_experiment_template:
+    name: api-cpu-stress
+    state: absent
+"""
+
+RETURN = r"""
+experiment_template:
+  description:
+    - The template as FIS has it (after the change; in check mode, as it would be).
+    - Empty when O(state=absent).
+    - Keys are snake_case, except the names you chose under C(actions), C(targets), C(parameters),
+      C(resource_tags) and C(tags), which are returned exactly as written.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The template ID. V(null) in check mode when the template would be created.
+      type: str
+      returned: when O(state=present)
+      sample: EXT1a2b3c4d5e6f7
+    arn:
+      description: The template ARN. V(null) in check mode when the template would be created.
+      type: str
+      returned: when O(state=present)
+      sample: "arn:aws:fis:us-east-1:123456789012:experiment-template/EXT1a2b3c4d5e6f7"
+    name:
+      description: The template's name (its V(Name) tag).
+      type: str
+      returned: when O(state=present)
+      sample: stop-one-web-instance
+    description:
+      description: The template's description.
+      type: str
+      returned: when O(state=present)
+    role_arn:
+      description: The IAM role FIS assumes.
+      type: str
+      returned: when O(state=present)
+    stop_conditions:
+      description: The stop conditions, each with C(source) and optional C(value).
+      type: list
+      elements: dict
+      returned: when O(state=present)
+      sample: [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx"}]
+    targets:
+      description: Targets by the names you gave them.
+      type: dict
+      returned: when O(state=present)
+      sample: {"webInstances": {"resource_type": "aws:ec2:instance", "resource_tags": {"role": "web"},
+               "selection_mode": "COUNT(1)"}}
+    actions:
+      description: Actions by the names you gave them; C(parameters) and C(targets) keys untouched.
+      type: dict
+      returned: when O(state=present)
+      sample: {"stopWeb": {"action_id": "aws:ec2:stop-instances",
+               "parameters": {"startInstancesAfterDuration": "PT5M"}, "targets": {"Instances": "webInstances"}}}
+    tags:
+      description: The template's tags, including V(Name).
+      type: dict
+      returned: when O(state=present)
+      sample: {"Name": "stop-one-web-instance", "team": "payments"}
+    creation_time:
+      description: When the template was created (ISO 8601).
+      type: str
+      returned: when O(state=present) and not in check mode for a new template
+    last_update_time:
+      description: When the template was last changed (ISO 8601).
+      type: str
+      returned: when O(state=present) and not in check mode for a new template
+    content:
+      description:
+        - The template in the FIS file format (camelCase, canonical), ready to be written to a file or
+          passed to O(template) again.
+      type: dict
+      returned: when O(state=present)
+"""
+
+import uuid
+from dataclasses import replace
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+try:
+    from chaos_pulumi.spec import TemplateSpec
+except ImportError:
+    pass  # Handled by require_chaos_pulumi()
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.chaos.faults.plugins.module_utils._fis import NAME_TAG
+from ansible_collections.chaos.faults.plugins.module_utils._fis import find_template
+from ansible_collections.chaos.faults.plugins.module_utils._fis import get_template
+from ansible_collections.chaos.faults.plugins.module_utils._fis import load_desired_template
+from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
+from ansible_collections.chaos.faults.plugins.module_utils._fis import template_result
+
+
+def _result(template, spec):
+    result = template_result(template)
+    result["content"] = spec.to_dict()
+    return result
+
+
+def ensure_absent(module, client):
+    current = find_template(module, client, module.params["name"])
+    if current is None:
+        return dict(changed=False, experiment_template={}, diff=dict(before={}, after={}))
+    before = TemplateSpec.from_fis(current).to_dict()
+    if not module.check_mode:
+        try:
+            client.delete_experiment_template(id=current["id"], aws_retry=True)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+    return dict(changed=True, experiment_template={}, diff=dict(before=before, after={}))
+
+
+def ensure_present(module, client):
+    name = module.params["name"]
+    data, explicit_tags = load_desired_template(module)
+    desired = TemplateSpec.from_dict(data)
+    current = find_template(module, client, name)
+
+    if current is None:
+        after = desired.to_dict()
+        if module.check_mode:
+            planned = dict((k, v) for k, v in desired.to_create_request().items())
+            planned.update(id=None, arn=None)
+            return dict(changed=True, experiment_template=_result(planned, desired), diff=dict(before={}, after=after))
+        request = desired.to_create_request(client_token=str(uuid.uuid4()))
+        created = client.create_experiment_template(aws_retry=True, **request)["experimentTemplate"]
+        return dict(
+            changed=True,
+            experiment_template=_result(created, TemplateSpec.from_fis(created)),
+            diff=dict(before={}, after=after),
+        )
+
+    live = TemplateSpec.from_fis(current)
+    template_id = current["id"]
+    changed = False
+
+    content_changed = replace(live, tags={}) != replace(desired, tags={})
+    current_tags = dict(current.get("tags") or {})
+    wanted_tags = dict(explicit_tags or {})
+    wanted_tags[NAME_TAG] = name
+    tags_to_set, tags_to_unset = compare_aws_tags(
+        current_tags, wanted_tags, purge_tags=module.params["purge_tags"] and explicit_tags is not None
+    )
+    tags_to_unset = [k for k in tags_to_unset if k != NAME_TAG]
+
+    final_tags = dict((k, v) for k, v in current_tags.items() if k not in tags_to_unset)
+    final_tags.update(tags_to_set)
+    after_spec = replace(desired if content_changed else live, tags=final_tags)
+
+    if content_changed:
+        changed = True
+        if not module.check_mode:
+            client.update_experiment_template(aws_retry=True, **desired.to_update_request(template_id))
+    if tags_to_set or tags_to_unset:
+        changed = True
+        if not module.check_mode:
+            if tags_to_unset:
+                client.untag_resource(resourceArn=current["arn"], tagKeys=tags_to_unset, aws_retry=True)
+            if tags_to_set:
+                client.tag_resource(resourceArn=current["arn"], tags=tags_to_set, aws_retry=True)
+
+    if changed and not module.check_mode:
+        current = get_template(client, template_id) or current
+        final = TemplateSpec.from_fis(current)
+    else:
+        final = after_spec
+        if changed:
+            # Check mode: show the template as it would be, server-side fields from the live one.
+            planned = dict(current)
+            planned.update(final.to_dict())
+            current = planned
+    return dict(
+        changed=changed,
+        experiment_template=_result(current, final),
+        diff=dict(before=live.to_dict(), after=final.to_dict()),
+    )
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        template=dict(type="dict"),
+        template_file=dict(type="path"),
+        role_arn=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["template", "template_file"]],
+        required_if=[["state", "present", ["template", "template_file"], True]],
+    )
+    require_chaos_pulumi(module)
+    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+
+    try:
+        if module.params["state"] == "present":
+            result = ensure_present(module, client)
+        else:
+            result = ensure_absent(module, client)
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg="FIS experiment template %s" % module.params["name"])
+
+    if not module._diff:  # pylint: disable=protected-access
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
