@@ -478,6 +478,8 @@ class _Checker:
                 continue
             graph[name] = self.action(path, name, a, targets, names, used_targets)
         self.cycles(graph)
+        if any("is not defined (defined:" in p.message and ".targets." in p.path for p in self.problems):
+            return  # a misspelt reference would also show up as an unused target: say it once
         for tname in targets:
             if tname not in used_targets:
                 self.warn(

@@ -42,7 +42,7 @@ def test_validate_examples_directory_exits_0() -> None:
 def test_validate_broken_file_exits_1_with_paths(broken: Path) -> None:
     code, out, _ = run("validate", str(EXAMPLE_DIR / "rds-reboot.yaml"), str(broken))
     assert code == 1
-    assert f"{broken}: INVALID (2 errors, 1 warning)" in out
+    assert f"{broken}: INVALID (2 errors)" in out
     assert "  error   actions.stop-web.targets.Instances: target 'api' is not defined (defined: web)" in out
     assert "  error   targets.web.selectionMode: 'COUNT(one)' is not a selection mode" in out
     assert "1 of 2 valid" in out
