@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytest_plugins = ["tests.harness.ansible"]  # `ansible`, `ansible_moto`: the real chaos.faults collection
+pytest_plugins = ["tests.harness.ansible", "tests.harness.pulumi"]  # ansible*, pulumi_cli/env/stack fixtures
 
 # Dummy credentials: moto accepts anything; tests grep state and logs for the secret to prove it never leaks.
 FAKE_ACCESS_KEY = "AKIACHAOSPULUMITEST1"
