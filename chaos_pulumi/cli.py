@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -212,19 +213,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0)
     try:
-        if args.command == "validate":
-            return cmd_validate(args, out)
-        if args.command == "explain":
-            return cmd_explain(args, out, err)
-        if args.command == "iam-policy":
-            return cmd_iam_policy(args, out, err)
-        if args.command == "catalog" and args.catalog_command == "list":
-            return cmd_catalog_list(args, out)
-        if args.command == "catalog" and args.catalog_command == "refresh":
-            return cmd_catalog_refresh(args, out, err)
+        return _dispatch(args, parser, out, err)
     except UsageError as e:
         print(f"chaos-pulumi: error: {e}", file=err)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `chaos-pulumi ... | head`: the reader went away; stop quietly like other CLI tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO, err: TextIO) -> int:
+    if args.command == "validate":
+        return cmd_validate(args, out)
+    if args.command == "explain":
+        return cmd_explain(args, out, err)
+    if args.command == "iam-policy":
+        return cmd_iam_policy(args, out, err)
+    if args.command == "catalog" and args.catalog_command == "list":
+        return cmd_catalog_list(args, out)
+    if args.command == "catalog" and args.catalog_command == "refresh":
+        return cmd_catalog_refresh(args, out, err)
     parser.print_usage(err)
     return EXIT_USAGE
 

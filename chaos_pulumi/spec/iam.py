@@ -57,6 +57,7 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
     cat = cat or catalog()
     account = _account(spec)
     statements: list[dict[str, Any]] = []
+    extra: list[dict[str, Any]] = []  # fixed-resource permissions, after the target-scoped ones
     # (resources, condition json) -> actions, so targets with the same scope share one statement
     scoped: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
     unscoped: set[str] = set()
@@ -82,7 +83,7 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
             }
             if special.condition:
                 stmt["Condition"] = special.condition
-            statements.append(stmt)
+            extra.append(stmt)
         if perms.scoped:
             refs = [spec.targets[t] for t in action.targets.values() if t in spec.targets]
             if not refs:
@@ -110,7 +111,7 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
             "startInstancesAfterDuration"
         ):
             # Restarting instances with encrypted EBS volumes needs a grant on the volume's key.
-            statements.append(
+            extra.append(
                 {
                     "Sid": _sid(name, "kms grant for encrypted volumes"),
                     "Effect": "Allow",
@@ -135,6 +136,7 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
             stmt["Condition"] = cond
         statements.append(stmt)
 
+    statements.extend(extra)
     if unscoped:
         statements.append(
             {

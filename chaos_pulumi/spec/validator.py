@@ -595,11 +595,42 @@ class _Checker:
                 )
             if "prefixListIdentifier" in params and params.get("scope") != "prefix-list":
                 self.error(f"{path}.parameters.prefixListIdentifier", "is only used with scope 'prefix-list'")
+        if spec.id == "aws:ssm:send-command":
+            self.ssm_document_duration(path, params)
         if spec.id == "aws:ec2:stop-instances" and "startInstancesAfterDuration" not in params:
             self.warn(
                 f"{path}.parameters",
                 "has no startInstancesAfterDuration: the instances stay stopped "
                 "after the experiment; set it (e.g. PT5M) so they restart by themselves",
+            )
+
+    def ssm_document_duration(self, path: str, params: dict[str, str]) -> None:
+        """AWSFIS-Run-* documents bound the fault by DurationSeconds, independent of the FIS action."""
+        try:
+            doc_params = json.loads(params.get("documentParameters") or "{}")
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(doc_params, dict) or "AWSFIS-Run-" not in params.get("documentArn", ""):
+            return
+        raw = doc_params.get("DurationSeconds")
+        action_secs = parse_duration(params.get("duration"))
+        p = f"{path}.parameters.documentParameters"
+        if raw is None:
+            self.error(
+                p, 'the AWSFIS-Run-* documents need DurationSeconds; add "DurationSeconds": "<seconds>"'
+            )
+            return
+        try:
+            doc_secs = int(str(raw))
+        except ValueError:
+            self.error(p, f"DurationSeconds '{raw}' is not a whole number of seconds")
+            return
+        if action_secs is not None and doc_secs > action_secs:
+            self.warn(
+                p,
+                f"DurationSeconds {doc_secs} is longer than the action duration "
+                f"{params.get('duration')} ({int(action_secs)}s): FIS marks the action done while the "
+                "fault keeps running on the host; make them equal",
             )
 
     def parameters(

@@ -684,3 +684,21 @@ def test_deep_nesting_does_not_raise() -> None:
         deep = [deep]
     assert isinstance(validate({"targets": deep}), list)
     assert isinstance(load_text("[" * 5000 + "]" * 5000).problems, list)
+
+
+def test_awsfis_document_duration_must_fit_the_action() -> None:
+    t = base_template()
+    t["actions"]["stress"]["parameters"]["documentParameters"] = '{"DurationSeconds": "600"}'
+    assert any(
+        w.startswith(
+            "actions.stress.parameters.documentParameters: DurationSeconds 600 is longer than the action"
+        )
+        for w in warnings(t)
+    )
+    t["actions"]["stress"]["parameters"]["documentParameters"] = '{"LoadPercent": "80"}'
+    assert any(
+        e.startswith(
+            "actions.stress.parameters.documentParameters: the AWSFIS-Run-* documents need DurationSeconds"
+        )
+        for e in errors(t)
+    )
