@@ -28,8 +28,8 @@ class LoadResult:
         return self.spec is not None and not has_errors(self.problems)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that reports duplicate mapping keys instead of silently keeping the last one."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader (libyaml when present) that reports duplicate keys instead of keeping the last."""
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

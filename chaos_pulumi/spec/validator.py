@@ -7,6 +7,7 @@ message that says how to fix it. It never raises, whatever it is given.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -68,17 +69,23 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _suggest(word: str, choices: Any) -> str:
-    """'; did you mean 'x'?' for a near miss, else ''. Cheap: few candidates, bounded lengths."""
-    word = str(word)[:80]
-    candidates = [str(c) for c in choices]
+@functools.lru_cache(maxsize=2048)
+def _closest(word: str, candidates: tuple[str, ...]) -> str | None:
     if ":" in word and len(candidates) > 12:
-        # Action ids and resource types: compare within the same service first.
+        # Action ids and resource types: compare the last segment within the same service.
         prefix = word[: word.rfind(":") + 1]
-        same = [c for c in candidates if c.startswith(prefix)]
-        candidates = same or candidates
+        same = {c[len(prefix) :]: c for c in candidates if c.startswith(prefix)}
+        if same:
+            close = difflib.get_close_matches(word[len(prefix) :], list(same), n=1, cutoff=0.6)
+            return same[close[0]] if close else None
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def _suggest(word: str, choices: Any) -> str:
+    """'; did you mean 'x'?' for a near miss, else ''. Bounded lengths, cached."""
+    close = _closest(str(word)[:80], tuple(str(c) for c in choices))
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _names(keys: Any) -> str:
@@ -94,6 +101,7 @@ class _Checker:
     def __init__(self, cat: Catalog) -> None:
         self.cat = cat
         self.problems: list[Problem] = []
+        self.undefined_target_reference = False
 
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message, "error"))
@@ -478,7 +486,7 @@ class _Checker:
                 continue
             graph[name] = self.action(path, name, a, targets, names, used_targets)
         self.cycles(graph)
-        if any("is not defined (defined:" in p.message and ".targets." in p.path for p in self.problems):
+        if self.undefined_target_reference:
             return  # a misspelt reference would also show up as an unused target: say it once
         for tname in targets:
             if tname not in used_targets:
@@ -539,13 +547,21 @@ class _Checker:
                 else:
                     self.error(p, f"{spec.id} takes no targets; remove '{key}'")
             if tname not in targets:
-                self.error(p, f"target '{tname}' is not defined (defined: {_names(targets)})")
+                self.error(
+                    p,
+                    f"target '{tname}' is not defined ("
+                    + (f"defined: {_names(targets)}" if targets else "the template defines no targets")
+                    + ")",
+                )
+                self.undefined_target_reference = True
                 continue
             used_targets.add(tname)
             want = spec.targets.get(key) if spec is not None else None
             have = targets[tname]
             if want and have and have != want and not _legacy_equal(self.cat, have, want):
-                self.error(p, f"target '{tname}' is a {have}, but {spec.id} needs a {want} for {key}")
+                self.error(
+                    p, f"target '{tname}' has resourceType {have}, but {spec.id} needs {want} for {key}"
+                )
         if spec is not None:
             for key, rtype in spec.targets.items():
                 if key not in refs:
@@ -570,8 +586,13 @@ class _Checker:
                     elif dep not in names:
                         self.error(
                             p,
-                            f"action '{dep}' is not defined (defined: "
-                            f"{_names(n for n in names if n != name)})",
+                            f"action '{dep}' is not defined ("
+                            + (
+                                f"defined: {_names(others)}"
+                                if (others := [n for n in names if n != name])
+                                else "there are no other actions"
+                            )
+                            + ")",
                         )
                     else:
                         after.append(dep)

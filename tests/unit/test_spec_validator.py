@@ -230,8 +230,8 @@ def test_target_resource_type_mismatch() -> None:
     t = base_template()
     t["targets"]["web"]["resourceType"] = "aws:ec2:subnet"
     assert (
-        "actions.stop.targets.Instances: target 'web' is a aws:ec2:subnet, but aws:ec2:stop-instances "
-        "needs a aws:ec2:instance for Instances"
+        "actions.stop.targets.Instances: target 'web' has resourceType aws:ec2:subnet, but "
+        "aws:ec2:stop-instances needs aws:ec2:instance for Instances"
     ) in errors(t)
 
 
