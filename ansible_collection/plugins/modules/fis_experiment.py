@@ -223,11 +223,11 @@ except ImportError:
 
 try:
     from chaos_pulumi.aws.experiments import ExperimentTimeout
-    from chaos_pulumi.aws.experiments import stop_experiment
     from chaos_pulumi.aws.experiments import wait_for_experiment
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -260,16 +260,32 @@ def wait(module, client, experiment_id, history):
             poll_s=module.params["poll_interval"],
         )
     except ExperimentTimeout as e:
-        last = e.experiment or {}
-        stopped = None
+        experiment = e.experiment or {}
+        note = ""
         if module.params["stop_on_timeout"]:
-            stopped = stop_experiment(client, experiment_id)
+            stopped, experiment = request_stop(client, experiment_id, experiment)
+            if stopped:
+                note = "; stopped it (stop_on_timeout=true)"
+            else:
+                note = "; it ended %s meanwhile" % (experiment.get("state") or {}).get("status")
         module.fail_json(
-            msg="%s%s" % (e, "; stopped it (stop_on_timeout=true)" if stopped is not None else ""),
+            msg="%s%s" % (e, note),
             changed=True,
-            experiment=experiment_result(stopped or last),
+            experiment=experiment_result(experiment),
             status_history=history,
         )
+
+
+def request_stop(client, experiment_id, experiment):
+    """StopExperiment; returns (stopped, experiment). Not stopped when it ended just before."""
+    try:
+        return True, client.stop_experiment(id=experiment_id, aws_retry=True)["experiment"]
+    except is_boto3_error_code(["ConflictException", "ValidationException", "ResourceNotFoundException"]):
+        # It ended (or went away) between our last look and the stop: nothing left to stop.
+        current = get_experiment(client, experiment_id) or experiment
+        if (current.get("state") or {}).get("status") in TERMINAL_STATES:
+            return False, current
+        raise
 
 
 def resolve_template_id(module, client):
@@ -322,7 +338,9 @@ def stop(module, client):
         return dict(changed=False, experiment=experiment_result(experiment))
     if module.check_mode:
         return dict(changed=True, experiment=experiment_result(experiment))
-    experiment = stop_experiment(client, params["id"]) or experiment
+    stopped, experiment = request_stop(client, params["id"], experiment)
+    if not stopped:
+        return dict(changed=False, experiment=experiment_result(experiment))
     result = dict(changed=True)
     if params["wait"]:
         history = []
