@@ -32,6 +32,7 @@ __all__ = [
     "touches_unknown",
     "unknown_paths",
     "update_tags",
+    "whole_numbers",
 ]
 
 
@@ -111,6 +112,17 @@ def touches_unknown(path: str, unknown: Iterable[str]) -> bool:
         if u == "" or path == "" or path == u or path.startswith(u + ".") or u.startswith(path + "."):
             return True
     return False
+
+
+def whole_numbers(value: Any) -> Any:
+    """Pulumi sends every number as a float (2 arrives as 2.0); give whole numbers back their int form."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
 
 
 # ----- idempotency, tags, time, messages --------------------------------------------------------

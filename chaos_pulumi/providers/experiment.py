@@ -199,11 +199,10 @@ class ExperimentProvider(FisProvider):
         from chaos_pulumi.aws.experiments import stop_experiment
 
         client = fis(props.get("region"))
-        experiment = self._get(client, id_)
-        if experiment is None or (experiment.get("state") or {}).get("status") in TERMINAL:
-            return
-        progress(f"{short_name(props.get('resource_key'))}: stopping experiment {id_} (resource destroyed)")
-        stop_experiment(client, id_)
+        # stop_experiment reads the run first and leaves it alone when it already ended or is gone.
+        stopped = stop_experiment(client, id_)
+        if ((stopped or {}).get("state") or {}).get("status") in ("stopping", "stopped"):
+            progress(f"{short_name(props.get('resource_key'))}: stopped experiment {id_} (destroyed)")
 
     # ----- helpers ---------------------------------------------------------------------------
     @staticmethod

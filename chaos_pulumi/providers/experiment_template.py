@@ -42,6 +42,7 @@ from chaos_pulumi.providers.base import (
     touches_unknown,
     unknown_paths,
     update_tags,
+    whole_numbers,
 )
 from chaos_pulumi.resources import (
     Action,
@@ -87,7 +88,7 @@ class ExperimentTemplateProvider(FisProvider):
         from chaos_pulumi.spec import validate
 
         inputs = dict(news)
-        template = news.get(_TEMPLATE)
+        template = whole_numbers(news.get(_TEMPLATE))
         if template == UNKNOWN:
             return CheckResult(inputs, [])
         if not isinstance(template, Mapping):

@@ -286,3 +286,10 @@ def test_serialized_provider_is_a_class_reference_without_secrets(moto):
         [sys.executable, "-c", code, blob], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.strip()
     assert out == "chaos_pulumi.providers.experiment_template.ExperimentTemplateProvider"
+
+
+def test_check_takes_whole_numbers_as_pulumi_sends_them(provider):
+    """Pulumi's wire format has only floats: logSchemaVersion 2 arrives as 2.0."""
+    tpl = template(logConfiguration={"logSchemaVersion": 2.0, "s3Configuration": {"bucketName": "fis-logs"}})
+    inputs = checked(provider, tpl)
+    assert inputs["template"]["logConfiguration"]["logSchemaVersion"] == 2
