@@ -26,7 +26,7 @@ def main() -> int:
     )
     for path in config.get("tmpfs", []):
         os.makedirs(path, exist_ok=True)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=64m", "host-tmp", path], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=256m", "host-tmp", path], check=True)
     log = open(config["log"], "ab", buffering=0)  # noqa: SIM115 - held for the life of PID 1
     children = []
     for argv in config["services"]:
