@@ -40,6 +40,39 @@ class ProviderError(Exception):
     """A failure with a message meant for the user (what failed, and what to do about it)."""
 
 
+class _MessageForProviderErrors:
+    """Stands in for the ``traceback`` module inside Pulumi's dynamic-provider server (see below)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        err = sys.exc_info()[1]
+        if isinstance(err, ProviderError):
+            return str(err)
+        return self._real.format_exc(*args, **kwargs)
+
+
+def _report_provider_errors_without_traceback() -> None:
+    """In Pulumi's dynamic-provider process, show a ProviderError as its message instead of a stack trace.
+
+    ``pulumi.dynamic.__main__`` reports every exception as ``traceback.format_exc()``, which the CLI prints
+    in full. A ProviderError is a message for the user (what failed and what to do), so that module's
+    ``traceback`` name is pointed at a stand-in that formats a ProviderError as its text; any other
+    exception keeps its trace, since it is a bug. Nothing changes anywhere else (programs, tests).
+    """
+    server = sys.modules.get("__main__")
+    if getattr(server, "DynamicResourceProviderServicer", None) is None:
+        return
+    real = getattr(server, "traceback", None)
+    if real is None or isinstance(real, _MessageForProviderErrors):
+        return
+    server.traceback = _MessageForProviderErrors(real)
+
+
 class FisProvider(ResourceProvider):
     """Base of the FIS providers: no state of its own, so the serialised provider is a class reference."""
 
@@ -163,3 +196,6 @@ def short_name(resource_key: Any) -> str:
     """The resource name at the end of ``project/stack/name``."""
     # Project and stack names cannot hold "/", resource names can.
     return str(resource_key or "").split("/", 2)[-1] or "resource"
+
+
+_report_provider_errors_without_traceback()

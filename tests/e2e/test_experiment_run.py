@@ -33,7 +33,7 @@ def _experiments(moto) -> list[dict[str, Any]]:
 
 
 def test_experiment_runs_waits_and_reruns_only_on_a_new_trigger(pulumi_stack: StackFactory, moto) -> None:
-    stack = pulumi_stack(PROJECT, env={**moto.env, "PULUMI_DEBUG_COMMANDS": "true"})
+    stack = pulumi_stack(PROJECT, env=moto.env)
 
     up = stack.up()
     assert up.changes == {"create": 3}, up.output  # stack, template, experiment
@@ -67,6 +67,7 @@ def test_experiment_runs_waits_and_reruns_only_on_a_new_trigger(pulumi_stack: St
     failed = stack.up(expect_fail=True)
     assert "ended completed: Experiment completed" in failed.output, failed.output
     assert "change `trigger` to run it again" in failed.output
+    assert "chaos_pulumi/" not in failed.output, "a ProviderError is shown as its message, not a stack trace"
 
     assert FAKE_SECRET_KEY not in stack.state_file_text()
 
@@ -76,7 +77,7 @@ def test_experiment_runs_waits_and_reruns_only_on_a_new_trigger(pulumi_stack: St
 
 
 def test_dry_run_and_destroy_stops_a_run_still_going(pulumi_stack: StackFactory, moto) -> None:
-    stack = pulumi_stack(PROJECT, env={**moto.env, "PULUMI_DEBUG_COMMANDS": "true"})
+    stack = pulumi_stack(PROJECT, env=moto.env)
     _settings(stack, wait=False, actions_mode="skip-all")
     stack.up()
     out = stack.outputs()

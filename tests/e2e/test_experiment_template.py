@@ -101,8 +101,8 @@ def _stack(pulumi_stack: StackFactory, moto, recorder: FisRecorder, project: str
 
 
 def _aws_env(moto, recorder: FisRecorder) -> dict[str, str]:
-    """moto's AWS environment with FIS reached through the recorder (`--event-log` needs debug commands)."""
-    return {**moto.env, "AWS_ENDPOINT_URL": recorder.url, "PULUMI_DEBUG_COMMANDS": "true"}
+    """moto's AWS environment, with FIS reached through the recorder."""
+    return {**moto.env, "AWS_ENDPOINT_URL": recorder.url}
 
 
 def _settings(stack: PulumiStack, **changes: Any) -> None:
