@@ -136,7 +136,7 @@ def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
         a = cat.actions[action_id]
         targets = ", ".join(f"{k}->{v}" for k, v in a.targets.items()) or "no targets"
         params = ", ".join(f"{n}{'*' if p.required else ''}" for n, p in a.parameters.items()) or "-"
-        mark = "" if a.confirmed else "  [unconfirmed]"
+        mark = "" if a.confirmed else f"  [unconfirmed: {a.note or 'see the catalog'}]"
         print(f"{action_id:<58} {targets:<50} {params}{mark}", file=out)
     return EXIT_OK
 

@@ -15,7 +15,9 @@ import yaml
 from .durations import parse_duration
 
 CATALOG_ENV = "CHAOS_PULUMI_CATALOG"
-PARAMETER_TYPES = frozenset({"duration", "integer", "enum", "list", "boolean", "json", "arn", "string"})
+PARAMETER_TYPES = frozenset(
+    {"duration", "integer", "number", "enum", "list", "boolean", "json", "arn", "string"}
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ParameterSpec:
     values: tuple[str, ...] = ()
     max_items: int | None = None
     item: str | None = None
+    nospace: bool = False  # list items written without spaces ("a,b", not "a, b")
     default: str | None = None
     description: str | None = None
 
@@ -53,6 +56,7 @@ class ParameterSpec:
             values=tuple(str(v) for v in data.get("values") or ()),
             max_items=data.get("maxItems"),
             item=data.get("item"),
+            nospace=bool(data.get("nospace", False)),
             default=None if data.get("default") is None else str(data.get("default")),
             description=data.get("description"),
         )
@@ -71,6 +75,8 @@ class ParameterSpec:
             out["maxItems"] = self.max_items
         if self.item is not None:
             out["item"] = self.item
+        if self.nospace:
+            out["nospace"] = True
         if self.default is not None:
             out["default"] = self.default
         if self.description:
@@ -85,6 +91,7 @@ class SpecialPermission:
     action: str
     resource: str = "*"
     condition: dict[str, Any] | None = None
+    target_arns_condition: str | None = None  # condition key to list the targets' ARNs under
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,12 @@ class Permissions:
             unscoped=tuple(data.get("unscoped") or ()),
             optional=tuple(data.get("optional") or ()),
             special=tuple(
-                SpecialPermission(str(s["action"]), str(s.get("resource", "*")), s.get("condition"))
+                SpecialPermission(
+                    str(s["action"]),
+                    str(s.get("resource", "*")),
+                    s.get("condition"),
+                    s.get("target_arns_condition"),
+                )
                 for s in data.get("special") or ()
             ),
             document_parameter=data.get("document_parameter"),
@@ -131,6 +143,7 @@ class Permissions:
                     "action": s.action,
                     "resource": s.resource,
                     **({"condition": s.condition} if s.condition else {}),
+                    **({"target_arns_condition": s.target_arns_condition} if s.target_arns_condition else {}),
                 }
                 for s in self.special
             ]
@@ -150,6 +163,7 @@ class ActionSpec:
     duration_parameter: str | None = None
     confirmed: bool = True
     deprecated: str | None = None
+    note: str | None = None
 
     @classmethod
     def from_dict(cls, action_id: str, data: Mapping[str, Any]) -> ActionSpec:
@@ -167,6 +181,7 @@ class ActionSpec:
             duration_parameter=duration_parameter,
             confirmed=bool(data.get("confirmed", True)),
             deprecated=data.get("deprecated"),
+            note=data.get("note"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,6 +199,8 @@ class ActionSpec:
             out["confirmed"] = False
         if self.deprecated:
             out["deprecated"] = self.deprecated
+        if self.note:
+            out["note"] = self.note
         return out
 
 

@@ -145,7 +145,7 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
         if settings:
             sentence += " Settings: " + ", ".join(_code(f"{k}={v}") for k, v in settings.items()) + "."
         if aspec is not None and not aspec.confirmed:
-            sentence += " _(catalog entry not confirmed against the AWS reference)_"
+            sentence += f" _(catalog entry not fully confirmed: {aspec.note or 'see the catalog'})_"
         lines.append(sentence)
     lines.append("")
 
@@ -203,6 +203,18 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
     lines += ["### IAM actions the experiment role needs", ""]
     perms = required_actions(spec, cat)
     lines.append(", ".join(_code(p) for p in perms) if perms else "None.")
+    optional = sorted(
+        {
+            f"{_code(perm)} ({spec.actions[n].action_id})"
+            for n in spec.actions
+            if (a := cat.actions.get(spec.actions[n].action_id)) is not None
+            for perm in a.permissions.optional
+            if perm not in perms
+        }
+    )
+    if optional:
+        lines.append("")
+        lines.append("Only in some set-ups (not in the generated policy): " + ", ".join(optional) + ".")
     lines.append("")
     lines.append("Generate the scoped policy with `chaos-pulumi iam-policy <file>`.")
     extras = []

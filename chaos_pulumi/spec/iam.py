@@ -81,8 +81,23 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
                 "Action": [special.action],
                 "Resource": special.resource,
             }
-            if special.condition:
-                stmt["Condition"] = special.condition
+            condition = {k: dict(v) for k, v in (special.condition or {}).items()}
+            if special.target_arns_condition:
+                arns = sorted(
+                    {
+                        a
+                        for t in action.targets.values()
+                        if t in spec.targets
+                        for a in spec.targets[t].resource_arns
+                    }
+                )
+                if arns:
+                    # Limit the injected errors to the roles/groups this template targets.
+                    condition.setdefault("ForAllValues:StringEquals", {})[special.target_arns_condition] = (
+                        arns
+                    )
+            if condition:
+                stmt["Condition"] = condition
             extra.append(stmt)
         if perms.scoped:
             refs = [spec.targets[t] for t in action.targets.values() if t in spec.targets]

@@ -52,7 +52,7 @@ _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+$")
 _LOG_GROUP_ARN = re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w#/.-]{1,512}(:\*)?$")
 _DASHBOARD_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch::\d{12}:dashboard/[\w-]{1,255}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_TARGET_PARAM_VALUE = re.compile(r"^[\w\s.:/=+\-@]+$")
+_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _INTEGER = re.compile(r"^-?\d+$")
 
 
@@ -388,18 +388,15 @@ class _Checker:
         if params is not None:
             pmap = self.string_map(f"{path}.parameters", params, "parameter names to values", None, 64, 1024)
             has_params = bool(pmap)
-            for k, v in pmap.items():
-                if not _TARGET_PARAM_VALUE.match(v):
-                    self.error(
-                        f"{path}.parameters.{k}",
-                        f"'{v}' has characters FIS does not allow in target "
-                        "parameters (letters, digits, spaces and _ . : / = + - @ only)",
-                    )
             if rtype_spec is not None:
                 self.parameters(f"{path}.parameters", pmap, rtype_spec.parameters, f"resource type {rtype}")
 
         if rtype_spec is not None:
             self.selection_rules(path, rtype_spec, has_arns, has_tags, has_filters, has_params)
+        if has_arns and has_filters:
+            self.error(
+                path, "takes resourceArns or filters, not both; listed ARNs are not filtered - drop one"
+            )
         if has_arns and has_tags:
             self.error(
                 path, "takes resourceArns or resourceTags, not both; keep one (add filters to narrow tags)"
@@ -451,8 +448,15 @@ class _Checker:
             self.unknown_keys(p, f, ("path", "values"))
             if "path" not in f:
                 self.error(f"{p}.path", "is required, e.g. 'State.Name' or 'Placement.AvailabilityZone'")
-            else:
-                self.string(f"{p}.path", f["path"], 256)
+            elif self.string(f"{p}.path", f["path"], 256) is not None:
+                fpath = f["path"]
+                if any(part[:1].islower() for part in fpath.split(".")):
+                    fixed = ".".join(part[:1].upper() + part[1:] for part in fpath.split("."))
+                    self.error(
+                        f"{p}.path",
+                        f"'{fpath}': every element of a filter path is PascalCase, even where the describe "
+                        f"API output is camelCase; write '{fixed}'",
+                    )
             vals = f.get("values")
             if vals is None:
                 self.error(f"{p}.values", "is required: a list of values to match, e.g. [running]")
@@ -710,14 +714,27 @@ class _Checker:
         elif kind == "enum":
             if value not in ps.values:
                 self.error(path, f"'{value}' is not one of {_names(ps.values)}{_suggest(value, ps.values)}")
+        elif kind == "number":
+            if not _NUMBER.match(value.strip()):
+                self.error(path, f"'{value}' is not a number" + _range_hint(ps))
+                return
+            x = float(value)
+            if (ps.minimum is not None and x < ps.minimum) or (ps.maximum is not None and x > ps.maximum):
+                self.error(path, f"{value} is out of range" + _range_hint(ps))
         elif kind == "boolean":
-            if value not in ("true", "false"):
+            if value.lower() not in ("true", "false"):
                 self.error(path, f"'{value}' is not a boolean; use 'true' or 'false'")
         elif kind == "list":
             items = value.split(",")
             if any(not i.strip() for i in items):
                 self.error(path, f"'{value}' has an empty item; write a comma-separated list like 'a,b'")
                 return
+            if ps.nospace and any(i != i.strip() for i in items):
+                self.error(
+                    path,
+                    f"'{value}' has spaces around its items; FIS wants them without, e.g. "
+                    f"'{','.join(i.strip() for i in items)}'",
+                )
             if ps.max_items is not None and len(items) > ps.max_items:
                 self.error(path, f"has {len(items)} items; the limit is {ps.max_items}")
             if ps.values:
@@ -907,7 +924,7 @@ def _legacy_equal(cat: Catalog, have: str, want: str) -> bool:
 
 def _range_hint(ps: ParameterSpec) -> str:
     if ps.minimum is not None and ps.maximum is not None:
-        return f"; use {int(ps.minimum)}-{int(ps.maximum)}"
+        return f"; use {ps.min_text or f'{ps.minimum:g}'}-{ps.max_text or f'{ps.maximum:g}'}"
     return ""
 
 

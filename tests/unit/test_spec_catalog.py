@@ -117,7 +117,8 @@ def test_permissions_are_concrete_iam_actions() -> None:
         for perm in action.permissions.all_actions:
             assert PERMISSION.match(perm), f"{action.id}: {perm}"
         assert action.reverts, f"{action.id} should say what reverts"
-        if action.id != "aws:fis:wait":
+        # The reference lists no IAM permission for these two (the second is governed by Kubernetes RBAC).
+        if action.id not in ("aws:fis:wait", "aws:eks:inject-kubernetes-custom-resource"):
             assert action.permissions.all_actions, f"{action.id} has no permissions"
 
 
@@ -125,7 +126,7 @@ def test_resource_types_say_how_they_are_selected() -> None:
     cat = catalog()
     assert cat.resource_types["aws:eks:pod"].select_by == {"parameters"}
     assert cat.resource_types["aws:eks:pod"].parameters_only
-    assert cat.resource_types["aws:s3:bucket"].select_by == {"tags"}
+    assert cat.resource_types["aws:s3:bucket"].select_by == {"tags", "filters"}
     assert cat.resource_types["aws:eks:cluster"].max_arns == 1
     for rt in cat.resource_types.values():
         assert rt.select_by <= {"arns", "tags", "filters", "parameters"}
@@ -141,7 +142,34 @@ def test_catalog_round_trips_through_its_own_dict(tmp_path) -> None:
     assert load_catalog(path) == cat
 
 
-def test_unconfirmed_entries_are_marked() -> None:
-    unconfirmed = {a.id for a in catalog().actions.values() if not a.confirmed}
+def test_unconfirmed_entries_are_marked_with_a_note() -> None:
+    unconfirmed = {a.id: a for a in catalog().actions.values() if not a.confirmed}
     assert "aws:dsql:cluster-connection-failure" in unconfirmed
     assert "aws:ec2:stop-instances" not in unconfirmed
+    assert all(a.note for a in unconfirmed.values())
+
+
+def test_facts_from_the_aws_reference() -> None:
+    """Spot checks of details that differ between the AWS reference and third-party catalogs."""
+    cat = catalog()
+    latency = cat.actions["aws:ebs:volume-io-latency"].parameters
+    assert latency["readIOPercentage"].type == "number" and latency["readIOPercentage"].minimum == 0.1
+    assert cat.actions["aws:ebs:pause-volume-io"].parameters["duration"].min_text == "PT1S"
+    assert (
+        cat.actions["aws:directconnect:virtual-interface-disconnect"].parameters["duration"].min_text
+        == "PT10M"
+    )
+    assert cat.actions["aws:kinesis:stream-provisioned-throughput-exception"].permissions.all_actions == (
+        "kinesis:InjectApiError",
+    )
+    assert (
+        "ec2:RevokeSecurityGroupEgress"
+        in cat.actions["aws:network:disrupt-vpc-endpoint"].permissions.all_actions
+    )
+    assert "s3:PauseReplication" in cat.actions["aws:s3:bucket-pause-replication"].permissions.all_actions
+    assert cat.actions["aws:eks:inject-kubernetes-custom-resource"].permissions.all_actions == ()
+    assert cat.actions["aws:ecs:task-network-latency"].parameters["sources"].nospace
+    assert (
+        "ChaosEngine"
+        in cat.actions["aws:eks:inject-kubernetes-custom-resource"].parameters["kubernetesKind"].values
+    )

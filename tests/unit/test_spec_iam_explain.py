@@ -141,3 +141,49 @@ def test_explain_shows_warnings_and_missing_stop_condition() -> None:
     md = explain(TemplateSpec.from_dict(t), validate(t))
     assert "**None.** Nothing stops this experiment early" in md
     assert "### Warnings" in md and "no stop condition" in md
+
+
+def test_injected_capacity_errors_are_limited_to_the_target_roles() -> None:
+    t = base_template()
+    t["targets"] = {
+        "role": {
+            "resourceType": "aws:iam:role",
+            "resourceArns": ["arn:aws:iam::123456789012:role/app"],
+            "selectionMode": "ALL",
+        }
+    }
+    t["actions"] = {
+        "ice": {
+            "actionId": "aws:ec2:api-insufficient-instance-capacity-error",
+            "parameters": {
+                "duration": "PT5M",
+                "availabilityZoneIdentifiers": "us-east-1a",
+                "percentage": "50",
+            },
+            "targets": {"Roles": "role"},
+        }
+    }
+    (inject,) = statements_for(iam_policy(TemplateSpec.from_dict(t)), "ec2:InjectApiError")
+    assert inject["Condition"]["ForAllValues:StringEquals"] == {
+        "ec2:FisTargetArns": ["arn:aws:iam::123456789012:role/app"]
+    }
+
+
+def test_explain_lists_set_up_dependent_permissions() -> None:
+    t = base_template()
+    t["targets"] = {
+        "tables": {
+            "resourceType": "aws:dynamodb:global-table",
+            "resourceTags": {"app": "orders"},
+            "selectionMode": "COUNT(1)",
+        }
+    }
+    t["actions"] = {
+        "pause": {
+            "actionId": "aws:dynamodb:global-table-pause-replication",
+            "parameters": {"duration": "PT5M"},
+            "targets": {"Tables": "tables"},
+        }
+    }
+    md = explain(TemplateSpec.from_dict(t))
+    assert "Only in some set-ups (not in the generated policy): `dynamodb:InjectError`" in md

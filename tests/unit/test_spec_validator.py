@@ -702,3 +702,49 @@ def test_awsfis_document_duration_must_fit_the_action() -> None:
         )
         for e in errors(t)
     )
+
+
+def test_arns_and_filters_together() -> None:
+    t = base_template()
+    t["targets"]["db"]["filters"] = [{"path": "State.Name", "values": ["running"]}]
+    assert any(e.startswith("targets.db: takes resourceArns or filters, not both") for e in errors(t))
+
+
+def test_filter_paths_are_pascal_case() -> None:
+    t = base_template()
+    t["targets"]["web"]["filters"][0]["path"] = "placement.availabilityZone"
+    (msg,) = [e for e in errors(t) if e.startswith("targets.web.filters[0].path")]
+    assert "write 'Placement.AvailabilityZone'" in msg
+
+
+def test_decimal_percentages_and_spaced_sources() -> None:
+    t = base_template()
+    t["targets"]["vol"] = {
+        "resourceType": "aws:ec2:ebs-volume",
+        "resourceTags": {"a": "b"},
+        "selectionMode": "COUNT(1)",
+    }
+    t["actions"]["slow"] = {
+        "actionId": "aws:ebs:volume-io-latency",
+        "parameters": {"duration": "PT5M", "readIOPercentage": "0.5", "writeIOPercentage": "0.05"},
+        "targets": {"Volumes": "vol"},
+    }
+    errs = errors(t)
+    assert not [e for e in errs if "readIOPercentage" in e]
+    assert "actions.slow.parameters.writeIOPercentage: 0.05 is out of range; use 0.1-100" in errs
+    t["targets"]["tasks"] = {
+        "resourceType": "aws:ecs:task",
+        "parameters": {"cluster": "c"},
+        "selectionMode": "COUNT(1)",
+    }
+    t["actions"]["lat"] = {
+        "actionId": "aws:ecs:task-network-latency",
+        "parameters": {"duration": "PT5M", "sources": "S3, DYNAMODB", "installDependencies": "True"},
+        "targets": {"Tasks": "tasks"},
+    }
+    errs = errors(t)
+    assert any(
+        e.startswith("actions.lat.parameters.sources: 'S3, DYNAMODB' has spaces") and "'S3,DYNAMODB'" in e
+        for e in errs
+    )
+    assert not [e for e in errs if "installDependencies" in e]
