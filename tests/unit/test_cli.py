@@ -124,7 +124,7 @@ def test_iam_policy_prints_json() -> None:
 
 def test_catalog_list() -> None:
     code, out, _ = run("catalog", "list")
-    assert code == 0 and "aws:ec2:stop-instances" in out and "[unconfirmed]" in out
+    assert code == 0 and "aws:ec2:stop-instances" in out and "[unconfirmed: target key KinesisStreams" in out
     code, out, _ = run("catalog", "list", "--format", "json")
     assert "aws:eks:pod" in json.loads(out)["resource_types"]
 
