@@ -138,7 +138,7 @@ def interface_name(name: str) -> str:
 
 
 def stress_ng_cpu(workers: int, load: int, duration: int) -> list:
-    return ["stress-ng", "--cpu", str(workers), "--cpu-load", str(load), f"{duration}s",
+    return ["stress-ng", "--cpu", str(workers), "--cpu-load", str(load), "--timeout", f"{duration}s",
             "--quiet"]
 
 
