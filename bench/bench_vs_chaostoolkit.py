@@ -156,11 +156,12 @@ def collect(ctx: Context) -> list[Row]:
 
 def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: CountingProxy,
              url: str) -> list[Row]:
-    fis_ours = _ours_fis_runner(ctx, work, template_id, proxy.url)
+    fis_ours, fis_floor = _ours_fis_runner(ctx, work, template_id, proxy.url)
     host_ours = _ours_host_runner(ctx, work)
     runners: dict[tuple[str, str], Callable[[int], float] | None] = {
         ("fis", "ctk"): lambda _r: ctk_fis_round(ctx, work, template_id, proxy.url),
         ("fis", "ours"): fis_ours,
+        ("fis", "floor"): fis_floor,
         ("host", "ctk"): lambda _r: ctk_host_round(ctx, work, url),
         ("host", "ours"): (lambda _r: host_ours(url)) if host_ours else None,
     }
@@ -172,9 +173,11 @@ def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: Cou
             fn(-1)
     for r in range(rounds):
         ctx.log(f"vs_chaostoolkit round {r + 1}/{rounds}")
-        order = list(runners)
+        fis = [k for k in runners if k[0] == "fis"]
+        host = [k for k in runners if k[0] == "host"]
         if r % 2:  # alternate who goes first, so warm caches favour neither side
-            order = [order[1], order[0], order[3], order[2]]
+            fis, host = fis[::-1], host[::-1]
+        order = fis + host
         for key in order:
             fn = runners[key]
             if fn is None:
@@ -196,6 +199,11 @@ def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: Cou
         if ours:
             rows.append(Row(case, f"wall time: {ours_name}", "s", Stats.of(ours), Stats.of(ctk), "chaos run",
                             note=note))
+            if exp == "fis" and samples[("fis", "floor")]:
+                rows.append(Row(case, "pulumi engine floor: up of one NoopResource change", "s",
+                                Stats.of(samples[("fis", "floor")]), Stats.of(ctk), "chaos run",
+                                note="the same pulumi up with a provider that does nothing: the part of "
+                                     "ours that is Pulumi's own cost"))
             if exp == "host":
                 beyond = [x - GAME_DAY_DURING_S for x in ours]
                 rows.append(Row(case, f"beyond the {GAME_DAY_DURING_S} s probe window: {ours_name}", "s",
@@ -225,9 +233,18 @@ pulumi.export("status", run.status)
 """
 
 
+FLOOR_PROGRAM = """\
+import pulumi
+from chaos_pulumi.noop import NoopResource
+
+NoopResource("bench-floor", value=pulumi.Config().require("trigger"))
+"""
+
+
 def _ours_fis_runner(ctx: Context, work: Path, template_id: str, endpoint: str):  # noqa: ANN202
-    """`round -> seconds` for our FIS run (`pulumi up` of an Experiment with wait=True), or None (the
-    reason goes to ctx.extra) when its pieces are missing."""
+    """(`round -> seconds` for our FIS run: `pulumi up` of an Experiment with wait=True, the same for
+    the engine floor: `pulumi up` changing one NoopResource), or (None, None) (the reason goes to
+    ctx.extra) when its pieces are missing."""
     try:
         import chaos_pulumi
         from tests.harness import pulumi as harness
@@ -235,16 +252,19 @@ def _ours_fis_runner(ctx: Context, work: Path, template_id: str, endpoint: str):
         chaos_pulumi.Experiment  # noqa: B018 - fails early when the resource is not there
     except (ImportError, AttributeError) as e:
         ctx.extra["fis_ours_missing"] = f"chaos_pulumi.Experiment or the Pulumi harness missing: {e}"
-        return None
+        return None, None
     cli, why = harness.find_pulumi_cli()
     if cli is None:
         ctx.extra["fis_ours_missing"] = why
-        return None
+        return None, None
     aws_env = dict(ctx.moto().env, AWS_ENDPOINT_URL=endpoint)
     penv = harness.PulumiEnv.create(cli, work / "pulumi", extra_env=aws_env)
-    stack = harness.StackFactory(penv, work).inline(EXPERIMENT_PROGRAM, name="bench-experiment")
+    factory = harness.StackFactory(penv, work)  # one factory: it numbers the project folders
+    stack = factory.inline(EXPERIMENT_PROGRAM, name="bench-experiment")
     stack.set_config("template_id", template_id)
     stack.up("--config", "trigger=warm-up")  # creates the resource; every timed round is then a re-run
+    floor = factory.inline(FLOOR_PROGRAM, name="bench-floor")
+    floor.up("--config", "trigger=warm-up")
 
     def one_round(r: int) -> float:
         t0 = time.perf_counter()
@@ -255,7 +275,12 @@ def _ours_fis_runner(ctx: Context, work: Path, template_id: str, endpoint: str):
             raise RuntimeError(f"our Experiment ended {status!r}, not completed")
         return elapsed
 
-    return one_round
+    def floor_round(r: int) -> float:
+        t0 = time.perf_counter()
+        floor.up("--config", f"trigger=round-{r}-{uuid.uuid4().hex[:6]}")
+        return time.perf_counter() - t0
+
+    return one_round, floor_round
 
 
 GAME_DAY_PLAYBOOK = """\
