@@ -53,6 +53,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "run overhead beyond the fault's own duration: chaos run vs Experiment / game_day",
         "bench.bench_vs_chaostoolkit",
     ),
+    Benchmark(
+        "host_faults",
+        "host faults on localhost: start→active, guard→revert by guard interval, CPU-stress fidelity",
+        "bench.bench_host_faults",
+    ),
     Benchmark("revert", "guard violation → fault reverted, per fault type", "bench.bench_revert"),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
     Benchmark(
