@@ -6,9 +6,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from chaos_pulumi.aws import fis_client
 from chaos_pulumi.spec import TemplateSpec, load_file
+from tests.unit._spec_strategies import valid_templates
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "experiments").glob("*.*"))
 
@@ -71,3 +73,18 @@ def test_from_fis_normalises_what_fis_fills_in() -> None:
         action.setdefault("description", "")
     wire["experimentOptions"] = {"accountTargeting": "single-account", "emptyTargetResolutionMode": "fail"}
     assert TemplateSpec.from_fis(wire) == spec
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(template=valid_templates())
+def test_generated_templates_round_trip_through_moto(moto, template) -> None:
+    """Templates using every catalog action survive create + get unchanged (canonical form)."""
+    spec = TemplateSpec.from_dict(template)
+    client = fis_client()
+    template_id = client.create_experiment_template(**spec.to_create_request())["experimentTemplate"]["id"]
+    live = client.get_experiment_template(id=template_id)["experimentTemplate"]
+    assert TemplateSpec.from_fis(live) == spec
