@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pulumi.dynamic import ResourceProvider
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 # Problems the user can fix carry this exception; everything else is a bug and keeps its traceback.
@@ -26,6 +27,7 @@ __all__ = [
     "client_token",
     "fis",
     "has_unknowns",
+    "is_unknown",
     "is_not_found",
     "iso_time",
     "progress",
@@ -117,9 +119,14 @@ def aws_error_text(err: BaseException) -> str:
 # ----- unknown values (pulumi preview) ---------------------------------------------------------
 
 
+def is_unknown(value: Any) -> bool:
+    """A value not known yet (preview): Pulumi hands it to providers as ``Unknown()`` (or its wire string)."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def unknown_paths(value: Any, prefix: str = "") -> list[str]:
     """Dotted paths (``actions.stop.targets.Instances``, ``stopConditions.0.value``) of unknown values."""
-    if isinstance(value, str) and value == UNKNOWN:
+    if is_unknown(value):
         return [prefix]
     found: list[str] = []
     if isinstance(value, Mapping):

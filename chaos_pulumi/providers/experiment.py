@@ -23,13 +23,13 @@ from pulumi.dynamic import (
 )
 
 from chaos_pulumi.providers.base import (
-    UNKNOWN,
     FisProvider,
     ProviderError,
     aws_error_text,
     client_token,
     fis,
     is_not_found,
+    is_unknown,
     iso_time,
     progress,
     short_name,
@@ -104,14 +104,14 @@ class ExperimentProvider(FisProvider):
             failures.append(CheckFailure("", message))
 
         template_id = news.get("template_id")
-        if template_id != UNKNOWN and (not isinstance(template_id, str) or not template_id):
+        if not is_unknown(template_id) and (not isinstance(template_id, str) or not template_id):
             fail(
                 "template_id: required; pass the id of an ExperimentTemplate (template.id) or an existing id"
             )
         timeout = news.get("timeout", DEFAULT_TIMEOUT)
         if timeout is None:
             inputs["timeout"] = DEFAULT_TIMEOUT
-        elif timeout != UNKNOWN and timeout_seconds(timeout) is None:
+        elif not is_unknown(timeout) and timeout_seconds(timeout) is None:
             fail(
                 f"timeout: {timeout!r} is not a duration between 1 second and 12 hours; "
                 "use ISO-8601 like 'PT30M' or a number of seconds"
@@ -119,7 +119,7 @@ class ExperimentProvider(FisProvider):
         fail_on = news.get("fail_on")
         if fail_on is None:
             inputs["fail_on"] = list(DEFAULT_FAIL_ON)
-        elif fail_on != UNKNOWN:
+        elif not is_unknown(fail_on):
             bad = (
                 [s for s in fail_on if s not in STATUSES] if isinstance(fail_on, (list, tuple)) else [fail_on]
             )
@@ -128,13 +128,14 @@ class ExperimentProvider(FisProvider):
         mode = news.get("actions_mode")
         if mode is None:
             inputs["actions_mode"] = "run-all"
-        elif mode != UNKNOWN and mode not in ACTIONS_MODES:
+        elif not is_unknown(mode) and mode not in ACTIONS_MODES:
             fail(f"actions_mode: {mode!r} is not one of run-all, skip-all (skip-all is FIS's dry run)")
-        inputs["trigger"] = _trigger(news.get("trigger"))
+        if not is_unknown(news.get("trigger")):
+            inputs["trigger"] = _trigger(news.get("trigger"))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if news.get("trigger") == UNKNOWN or _trigger(news.get("trigger")) != _trigger(olds.get("trigger")):
+        if is_unknown(news.get("trigger")) or _trigger(news.get("trigger")) != _trigger(olds.get("trigger")):
             # A new trigger is a new run; stop the old run (if it still runs) before starting the next.
             return DiffResult(changes=True, replaces=["trigger"], delete_before_replace=True)
         changed = [k for k in _RECORDED if news.get(k) != olds.get(k)]

@@ -28,7 +28,6 @@ from pulumi.dynamic import (
 )
 
 from chaos_pulumi.providers.base import (
-    UNKNOWN,
     FisProvider,
     ProviderError,
     aws_error_text,
@@ -37,6 +36,7 @@ from chaos_pulumi.providers.base import (
     fis,
     has_unknowns,
     is_not_found,
+    is_unknown,
     progress,
     short_name,
     touches_unknown,
@@ -68,11 +68,14 @@ def _without_tags(spec: Any) -> Any:
     return dataclasses.replace(spec, tags={})
 
 
-def _account_targeting(template: Any) -> Any:
+def _account_targeting(template: Any) -> str | None:
+    """The template's accountTargeting, or None while it is not known yet."""
+    if is_unknown(template):
+        return None
     options = template.get("experimentOptions") if isinstance(template, Mapping) else None
-    if options == UNKNOWN:
-        return UNKNOWN
     value = options.get("accountTargeting") if isinstance(options, Mapping) else None
+    if is_unknown(options) or is_unknown(value):
+        return None
     return value or "single-account"
 
 
@@ -89,7 +92,7 @@ class ExperimentTemplateProvider(FisProvider):
 
         inputs = dict(news)
         template = whole_numbers(news.get(_TEMPLATE))
-        if template == UNKNOWN:
+        if is_unknown(template):
             return CheckResult(inputs, [])
         if not isinstance(template, Mapping):
             return CheckResult(
@@ -98,7 +101,9 @@ class ExperimentTemplateProvider(FisProvider):
         failures = []
         for key in ("adopt_id", "region"):
             value = news.get(key)
-            if value not in (None, UNKNOWN) and (not isinstance(value, str) or not value.strip()):
+            if value is None or is_unknown(value):
+                continue
+            if not isinstance(value, str) or not value.strip():
                 failures.append(CheckFailure("", f"{key}: expected a non-empty string, got {value!r}"))
         unknown = unknown_paths(template)
         for problem in validate(template):
@@ -118,10 +123,10 @@ class ExperimentTemplateProvider(FisProvider):
         new_template = news.get(_TEMPLATE)
         replaces = []
         new_targeting = _account_targeting(new_template)
-        if new_targeting != UNKNOWN and new_targeting != _account_targeting(old_template):
+        if new_targeting is not None and new_targeting != _account_targeting(old_template):
             replaces.append(_TEMPLATE)  # FIS cannot change accountTargeting in place
         new_region = news.get("region")
-        if new_region != UNKNOWN:
+        if not is_unknown(new_region):
             old_region = olds.get("region")
             wanted = new_region or environment_region()
             if old_region and wanted and wanted != old_region:

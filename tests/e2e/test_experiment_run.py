@@ -35,6 +35,10 @@ def _experiments(moto) -> list[dict[str, Any]]:
 def test_experiment_runs_waits_and_reruns_only_on_a_new_trigger(pulumi_stack: StackFactory, moto) -> None:
     stack = pulumi_stack(PROJECT, env=moto.env)
 
+    preview = stack.preview()  # the template id is unknown until the template exists
+    assert preview.changes == {"create": 3}, preview.output
+    assert moto.client().list_experiments()["experiments"] == []
+
     up = stack.up()
     assert up.changes == {"create": 3}, up.output  # stack, template, experiment
     out = stack.outputs()

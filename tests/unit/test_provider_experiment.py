@@ -6,6 +6,7 @@ moto advances an experiment one state per GetExperiment: pending -> initiating -
 from __future__ import annotations
 
 import pytest
+from pulumi.output import Unknown
 
 from chaos_pulumi.providers.base import UNKNOWN, ProviderError
 from chaos_pulumi.providers.experiment import ExperimentProvider, timeout_seconds
@@ -48,8 +49,16 @@ def test_check_names_each_bad_field(provider):
     assert "PT30M" in reasons[1]
 
 
-def test_check_accepts_unknown_template_id(provider):
-    assert provider.check({}, {"template_id": UNKNOWN}).failures == []
+@pytest.mark.parametrize("unknown", [Unknown(), UNKNOWN], ids=["Unknown", "wire-string"])
+def test_check_accepts_unknown_values(provider, unknown):
+    """In preview the template id (made by the template resource) is not known yet."""
+    result = provider.check({}, {"template_id": unknown, "trigger": unknown})
+    assert result.failures == []
+    assert result.inputs["template_id"] is unknown and result.inputs["trigger"] is unknown
+
+
+def test_unknown_trigger_may_be_a_new_run(provider):
+    assert provider.diff("EXP1", {"trigger": "a"}, {"trigger": Unknown()}).replaces == ["trigger"]
 
 
 @pytest.mark.parametrize(

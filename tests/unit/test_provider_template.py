@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from pulumi.output import Unknown
 
-from chaos_pulumi.providers.base import UNKNOWN, ProviderError
+from chaos_pulumi.providers.base import UNKNOWN, ProviderError, is_unknown
 from chaos_pulumi.providers.experiment_template import ExperimentTemplateProvider
 from chaos_pulumi.spec import TemplateSpec
 from tests.conftest import FAKE_SECRET_KEY, ROOT
@@ -91,16 +92,17 @@ def test_check_returns_the_canonical_template(provider):
     assert list(inputs["template"]["actions"]) == ["pause", "stop"]
 
 
-def test_check_ignores_problems_hidden_by_unknown_values(provider):
-    tpl = template(roleArn=UNKNOWN)
-    tpl["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": UNKNOWN}]
+@pytest.mark.parametrize("unknown", [Unknown(), UNKNOWN], ids=["Unknown", "wire-string"])
+def test_check_ignores_problems_hidden_by_unknown_values(provider, unknown):
+    tpl = template(roleArn=unknown)
+    tpl["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": unknown}]
     result = provider.check({}, {"template": tpl})
     assert result.failures == []
-    assert result.inputs["template"]["roleArn"] == UNKNOWN  # left for `up`, when it is known
+    assert is_unknown(result.inputs["template"]["roleArn"])  # left for `up`, when it is known
 
 
 def test_check_still_reports_known_errors_next_to_unknown_values(provider):
-    tpl = template(roleArn=UNKNOWN, description="")
+    tpl = template(roleArn=Unknown(), description="")
     reasons = [f.reason for f in provider.check({}, {"template": tpl}).failures]
     assert any(r.startswith("description") for r in reasons), reasons
     assert not any(r.startswith("roleArn") for r in reasons), reasons
@@ -174,9 +176,11 @@ def test_diff_description_is_an_update_and_account_targeting_a_replacement(moto,
 
 def test_diff_with_unknown_values_is_a_change(moto, provider):
     created = provider.create(checked(provider, template()))
-    news = provider.check({}, {"template": template(roleArn=UNKNOWN)}).inputs
+    news = provider.check({}, {"template": template(roleArn=Unknown())}).inputs
     result = provider.diff(created.id, created.outs, news)
     assert result.changes is True and result.replaces == []
+    whole = provider.diff(created.id, created.outs, {"template": Unknown()})
+    assert whole.changes is True and whole.replaces == []
 
 
 def test_update_changes_in_place_and_removes_actions_and_targets(moto, provider):

@@ -22,6 +22,8 @@ from chaos_pulumi.noop import NoopResource
 
 settings = json.loads(Path("settings.json").read_text())
 role = NoopResource("role", value=settings["role_arn"])
+# Known only once the role resource exists (its id is made at create): unknown during the first preview.
+role_arn = role.id.apply(lambda _: settings["role_arn"])
 
 all_actions = {
     "stop": Action(
@@ -37,7 +39,7 @@ actions = {name: all_actions[name] for name in settings["actions"]}
 web = ExperimentTemplate(
     "web",
     description=settings["description"],
-    role_arn=role.value,
+    role_arn=role_arn,
     targets={
         "web": Target(
             resource_type="aws:ec2:instance",
@@ -56,7 +58,7 @@ web = ExperimentTemplate(
     experiment_options=ExperimentOptions(account_targeting=settings.get("account_targeting")),
     tags=settings["tags"],
 )
-from_file = ExperimentTemplate.from_file("from-file", "experiment.yaml", role_arn=role.value)
+from_file = ExperimentTemplate.from_file("from-file", "experiment.yaml", role_arn=role_arn)
 
 pulumi.export("web_id", web.id)
 pulumi.export("web_arn", web.arn)

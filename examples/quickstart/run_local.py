@@ -1,0 +1,100 @@
+"""Run the quickstart on the embedded default: a local moto server and a local Pulumi file backend.
+
+    .venv/bin/python examples/quickstart/run_local.py      # what `make demo` runs
+
+It starts a moto server on a free loopback port, points the standard AWS environment at it
+(AWS_ENDPOINT_URL + dummy credentials), makes a throwaway Pulumi home and file backend in a temp
+dir, then runs `pulumi up`, prints the stack outputs and what FIS now holds, runs `pulumi destroy`
+and stops moto. Nothing leaves 127.0.0.1; no AWS account and no Pulumi Cloud login are needed.
+With `--keep` the temp dir (state, logs) stays for a look afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import moto_server_process  # noqa: E402  (the project's one moto launcher)
+
+
+def pulumi_env(work: Path, aws_env: dict[str, str]) -> dict[str, str]:
+    home, backend = work / "pulumi-home", work / "state"
+    home.mkdir()
+    backend.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
+    path = [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
+    env.update(aws_env)
+    env.update(
+        {
+            "PATH": os.pathsep.join(path),
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": "chaos-pulumi-demo",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_PYTHON_CMD": sys.executable,
+        }
+    )
+    return env
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
+    print(f"\n$ {' '.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, text=True, capture_output=capture)
+    if proc.returncode != 0:
+        if capture:
+            print(proc.stdout + proc.stderr)
+        raise SystemExit(f"quickstart: `{' '.join(cmd)}` failed with exit code {proc.returncode}")
+    return proc.stdout if capture else ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (state, moto log)")
+    args = parser.parse_args()
+    if not (ROOT / ".tools" / "bin" / "pulumi").exists() and not shutil.which("pulumi"):
+        print("quickstart: no Pulumi CLI; run `make tools` first", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="chaos-quickstart."))
+    try:
+        # A copy of the examples, so the stack files the CLI writes never land in the repository.
+        shutil.copytree(ROOT / "examples" / "quickstart", work / "examples" / "quickstart")
+        shutil.copytree(ROOT / "examples" / "experiments", work / "examples" / "experiments")
+        project = work / "examples" / "quickstart"
+        with moto_server_process(work / "moto.log") as moto:
+            print(f"moto server (the local AWS endpoint): {moto.url}")
+            env = pulumi_env(work, moto.env)
+            run(["pulumi", "stack", "init", "dev", "--non-interactive"], project, env)
+            run(["pulumi", "up", "--yes", "--non-interactive", "--color", "never"], project, env)
+            outputs = json.loads(run(["pulumi", "stack", "output", "--json"], project, env, capture=True))
+            print(json.dumps(outputs, indent=2))
+            fis = moto.client("fis")
+            held = fis.list_experiment_templates()["experimentTemplates"]
+            print(f"\nFIS (moto) now holds {len(held)} experiment templates:")
+            for summary in held:
+                print(f"  {summary['id']}  {summary['description']}")
+            run(["pulumi", "destroy", "--yes", "--non-interactive", "--color", "never"], project, env)
+            left = fis.list_experiment_templates()["experimentTemplates"]
+            print(f"\nAfter destroy FIS holds {len(left)} experiment templates.")
+            run(["pulumi", "stack", "rm", "dev", "--yes", "--non-interactive"], project, env)
+            if left:
+                return 1
+        return 0
+    finally:
+        if args.keep:
+            print(f"(kept {work})")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
