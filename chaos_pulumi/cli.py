@@ -86,7 +86,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             _print_problems(str(f), r.problems, out)
         bad = sum(1 for _, r in results if r.spec is None or has_errors(r.problems))
         print(f"{len(results) - bad} of {len(results)} valid", file=out)
-    return EXIT_INVALID if any(r.spec is None or has_errors(r.problems) for _, r in results) else EXIT_OK
+    failed = any(r.spec is None or has_errors(r.problems) for _, r in results)
+    if args.strict and any(r.problems for _, r in results):
+        failed = True
+    return EXIT_INVALID if failed else EXIT_OK
 
 
 def _load_one(path: str, err: TextIO) -> LoadResult | None:
@@ -184,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check templates; exit 0 valid, 1 errors, 2 usage")
     v.add_argument("paths", nargs="+", metavar="PATH", help="template files or directories of them")
     v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("--strict", action="store_true", help="warnings fail too (exit 1), e.g. for CI")
 
     e = sub.add_parser("explain", help="Markdown review of a template for a pull request")
     e.add_argument("path", metavar="PATH")

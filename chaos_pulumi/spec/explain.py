@@ -126,7 +126,7 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
         action = spec.actions[name]
         aspec = cat.actions.get(action.action_id)
         what = (aspec.description if aspec else "Unknown action.").rstrip(".")
-        on = [f"target **{t}**" for t in action.targets.values()]
+        on = [f"**{t}**" for t in action.targets.values()]
         when = (
             "after " + ", ".join(f"**{d}**" for d in action.start_after)
             if action.start_after
@@ -134,9 +134,9 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
         )
         secs = action_seconds(spec, name, cat)
         dur = f"for {format_duration(secs)}" if secs else "once"
-        sentence = f"1. **{name}** ({_code(action.action_id)}): {what}"
+        sentence = f"1. **{name}** ({_code(action.action_id)})"
         sentence += f" on {', '.join(on)}" if on else ""
-        sentence += f", {when}, {dur}."
+        sentence += f": {what} - {when}, {dur}."
         if action.description:
             sentence += f" _{action.description}_"
         settings = {

@@ -138,3 +138,12 @@ def test_installed_console_script(broken: Path) -> None:
     assert bad.returncode == 1 and json.loads(bad.stdout)[0]["valid"] is False
     usage = subprocess.run([exe, "validate"], capture_output=True, text=True)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
+    path = tmp_path / "nostop.json"
+    data = json.loads((EXAMPLE_DIR / "network-disrupt-subnet.json").read_text())
+    data["stopConditions"] = [{"source": "none"}]
+    path.write_text(json.dumps(data))
+    assert run("validate", "--strict", str(path))[0] == 1
+    assert run("validate", "--strict", str(EXAMPLE_DIR))[0] == 0
