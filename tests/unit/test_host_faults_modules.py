@@ -319,6 +319,22 @@ def test_duration_and_guard_validation() -> None:
     ]
 
 
+def test_passwords_in_guard_urls_never_reach_the_record() -> None:
+    assert (
+        hf.redact_url("http://ops:s3cret@10.0.0.5:8080/health?x=1")
+        == "http://ops:***@10.0.0.5:8080/health?x=1"
+    )
+    assert hf.redact_url("https://10.0.0.5/health") == "https://10.0.0.5/health"
+    rec = hf.redacted_record(
+        {
+            "stop_on": {"url": "http://a:pw@h/"},
+            "params": {"stop_on": {"url": "http://a:pw@h/", "status": [200]}},
+        }
+    )
+    assert "pw" not in str(rec)
+    assert rec["params"]["stop_on"]["status"] == [200]
+
+
 def test_iso_round_trip() -> None:
     ts = 1795720757.25
     assert hf.utc_iso(ts) == "2026-11-26T19:19:17.250Z"

@@ -337,8 +337,8 @@ def iptables_commands(chain: str, protocol: str, direction: str, ports: list, de
                 if ports:
                     spec = ",".join(str(lo) if lo == hi else f"{lo}:{hi}" for lo, hi in ports)
                     for proto in protos:
-                        inject.append([binary, "-w", "-A", name] + addr + ["-p", proto, "-m", "multiport",
-                                                                          "--dports", spec, "-j", "DROP"])
+                        match = ["-p", proto, "-m", "multiport", "--dports", spec, "-j", "DROP"]
+                        inject.append([binary, "-w", "-A", name] + addr + match)
                 elif protocol == "all":
                     inject.append([binary, "-w", "-A", name] + addr + ["-j", "DROP"])
                 else:

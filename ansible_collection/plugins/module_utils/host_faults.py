@@ -389,6 +389,30 @@ def normalize_guard(stop_on: dict | None) -> dict | None:
     return guard
 
 
+def redact_url(url: str) -> str:
+    """`http://user:secret@host/` -> `http://user:***@host/`: records and results never hold passwords."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    if "@" not in netloc:
+        return url
+    userinfo, _, hostport = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{hostport}{slash}{path}"
+
+
+def redacted_record(record: dict) -> dict:
+    rec = dict(record)
+    if rec.get("stop_on") and rec["stop_on"].get("url"):
+        rec["stop_on"] = dict(rec["stop_on"], url=redact_url(rec["stop_on"]["url"]))
+    params = dict(rec.get("params") or {})
+    if isinstance(params.get("stop_on"), dict) and params["stop_on"].get("url"):
+        params["stop_on"] = dict(params["stop_on"], url=redact_url(params["stop_on"]["url"]))
+    rec["params"] = params
+    return rec
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - stdlib hook
         return None
@@ -440,12 +464,12 @@ def check_guard(guard: dict) -> dict | None:
         s = http_sample(guard["url"], timeout_s)
         reasons = []
         if s["status"] not in guard["status"]:
-            reasons.append("status {} not in {}{}".format(s["status"], guard["status"],
-                                                      " ({})".format(s["error"]) if s["error"] else ""))
+            detail = f" ({s['error']})" if s["error"] else ""
+            reasons.append(f"status {s['status']} not in {guard['status']}{detail}")
         if guard.get("max_latency_ms") is not None and s["latency_ms"] > guard["max_latency_ms"]:
             reasons.append(f"latency {s['latency_ms']:.0f} ms > max_latency_ms {guard['max_latency_ms']}")
         if reasons:
-            return {"at": utc_iso(time.time()), "check": "url", "url": guard["url"],
+            return {"at": utc_iso(time.time()), "check": "url", "url": redact_url(guard["url"]),
                     "reason": "; ".join(reasons),
                     "status": s["status"], "latency_ms": s["latency_ms"]}
         return None
@@ -672,6 +696,7 @@ def _watchdog_main(store: RecordStore, record: dict, inject, report_fd: int) -> 
     _close_fds(keep=(report_fd,))
     set_process_name(WATCHDOG_COMM)
     fault_id = record["fault_id"]
+    guard = record.get("stop_on")  # the in-memory copy: the file has the URL's password redacted
     pid = os.getpid()
     start = proc_stat(pid)["starttime"]
     stop = {"signal": None}
@@ -706,7 +731,6 @@ def _watchdog_main(store: RecordStore, record: dict, inject, report_fd: int) -> 
     _write_msg(report_fd, {"ok": True, "injected": rec_injected, "active_at": rec.get("active_at")})
     os.close(report_fd)
 
-    guard = record.get("stop_on")
     interval = (guard["interval_ms"] if guard else GUARD_INTERVAL_MAX_MS) / 1000.0
     deadline = parse_iso(record["reverts_at"])
     checks = 0
@@ -969,10 +993,10 @@ def run_timed_fault(module, fault: str, plan, absent_extra=None) -> None:
             guard_violation=None,
         )
         if module.check_mode:
-            module.exit_json(**_result_from_record(rec, True))
-        store.write(rec)
+            module.exit_json(**_result_from_record(redacted_record(rec), True))
+        store.write(redacted_record(rec))
         report = launch_watchdog(store, rec, inject)
-        final = store.read(fault_id) or rec
+        final = store.read(fault_id) or redacted_record(rec)
         if not report.get("ok"):
             if is_active(final):
                 revert_fault(store, fault_id, "injection-failed")
