@@ -7,6 +7,7 @@ completed), so a waited run completes after a few polls.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,22 @@ def test_dry_run_and_destroy_stops_a_run_still_going(pulumi_stack: StackFactory,
     stack.destroy()
     status = moto.client().get_experiment(id=out["experiment_id"])["experiment"]["state"]["status"]
     assert status in ("stopping", "stopped"), status
+
+
+def test_quickstart_example_runs_as_written(pulumi_stack: StackFactory, moto, tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for name in ("quickstart", "experiments"):  # the program reads ../experiments/
+        shutil.copytree(
+            examples / name, tmp_path / "examples" / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    stack = pulumi_stack(tmp_path / "examples" / "quickstart", env=moto.env, copy=False)
+    up = stack.up()
+    assert up.changes == {"create": 4}, up.output
+    out = stack.outputs()
+    assert out["experiment_status"] == "completed", out
+    held = {t["id"] for t in moto.client().list_experiment_templates()["experimentTemplates"]}
+    assert held == {out["typed_template_id"], out["file_template_id"]}
+    (experiment,) = _experiments(moto)
+    assert experiment["experimentOptions"]["actionsMode"] == "skip-all"  # the quickstart's safe default
+    stack.destroy()
+    assert moto.client().list_experiment_templates()["experimentTemplates"] == []
