@@ -396,10 +396,11 @@ class PulumiStack:
     def state_file(self) -> Path:
         """The backend's checkpoint file of this stack (``.pulumi/stacks/<project>/<stack>.json``)."""
         stacks = self.penv.backend_dir / ".pulumi" / "stacks"
-        found = sorted(p for p in stacks.rglob(f"{self.name}.json*") if not p.name.endswith(".bak"))
-        if not found:
-            raise FileNotFoundError(f"no checkpoint for stack {self.name!r} under {stacks}")
-        return found[0]
+        for candidate in (stacks / self.project_name, stacks):  # project-scoped layout, then legacy
+            for name in (f"{self.name}.json", f"{self.name}.json.gz"):
+                if (candidate / name).exists():
+                    return candidate / name
+        raise FileNotFoundError(f"no checkpoint of stack {self.name!r} ({self.project_name}) under {stacks}")
 
     def state_file_text(self) -> str:
         path = self.state_file()
