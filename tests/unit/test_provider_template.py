@@ -297,3 +297,28 @@ def test_check_takes_whole_numbers_as_pulumi_sends_them(provider):
     tpl = template(logConfiguration={"logSchemaVersion": 2.0, "s3Configuration": {"bucketName": "fis-logs"}})
     inputs = checked(provider, tpl)
     assert inputs["template"]["logConfiguration"]["logSchemaVersion"] == 2
+
+
+def test_provider_errors_reach_the_cli_as_their_message(monkeypatch):
+    """Inside Pulumi's provider server a ProviderError is formatted as its text, other errors keep a trace."""
+    import traceback
+    import types
+
+    from chaos_pulumi.providers import base
+
+    server = types.ModuleType("__main__")
+    server.DynamicResourceProviderServicer = object
+    server.traceback = traceback
+    monkeypatch.setitem(sys.modules, "__main__", server)
+    base._report_provider_errors_without_traceback()
+    try:
+        raise ProviderError("web: creating the experiment template failed: ValidationException: bad")
+    except ProviderError:
+        assert (
+            server.traceback.format_exc()
+            == "web: creating the experiment template failed: ValidationException: bad"
+        )
+    try:
+        raise KeyError("bug")
+    except KeyError:
+        assert server.traceback.format_exc().startswith("Traceback (most recent call last):")
