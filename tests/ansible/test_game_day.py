@@ -107,7 +107,7 @@ def test_game_day_on_namespace_hosts_deviates_and_reverts_everything(
 
     page = (next(tmp_path.glob("*/report.html"))).read_text()
     for name in ("h1", "h2", "h3"):
-        assert f">{name}</text>" in page  # one lane per host in the timeline
+        assert f">{name} · cpu_stress</text>" in page  # a lane per host and fault in the timeline
     for host in hosts:
         assert host.http_get()[0] == 200
         assert not host.run("nft", "list", "ruleset").stdout.strip()

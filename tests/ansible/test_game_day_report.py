@@ -226,8 +226,8 @@ def test_html_is_self_contained_with_a_well_formed_timeline() -> None:
     svg = page[page.index("<svg") : page.index("</svg>") + 6]
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
-    rects = [r for r in root.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
-    assert len(rects) == 2  # one shaded fault window per host
+    rects = [r for r in root.iter(f"{ns}rect") if " → " in (r.findtext(f"{ns}title") or "")]
+    assert len(rects) == 2  # one fault window per host
     titles = " ".join(t.text or "" for t in root.iter(f"{ns}title"))
     assert "web1: cpu_stress f1" in titles and "web2: cpu_stress f2" in titles
     circles = list(root.iter(f"{ns}circle"))
@@ -238,7 +238,7 @@ def test_failed_samples_are_marked_and_lanes_follow_hosts() -> None:
     journal = gdr.build_journal(params(probes=[probe("before", 1, 2), probe("during", 5, 7, ok=False)]))
     svg = gdr.svg_timeline(journal)
     assert svg.count(": failed</title>") == 2
-    assert ">web1</text>" in svg and ">web2</text>" in svg
+    assert ">web1 · cpu_stress</text>" in svg and ">web2 · cpu_stress</text>" in svg
 
 
 def test_markdown_report_lists_faults_and_steady_state() -> None:

@@ -406,8 +406,12 @@ def fault_windows(injections: list[dict], records: list[dict], since: Any = None
         rec = by_id.pop((host, result["fault_id"]), {})
         windows.append(_window(host, inj.get("module") or result.get("fault"), result, rec))
     for (host, _fid), rec in by_id.items():  # faults found on the hosts that this run did not inject
+        started = parse_time(rec.get("started_at"))
         ended = parse_time(rec.get("reverted_at"))
-        if rec.get("started_at") and (since_t is None or ended is None or ended >= since_t):
+        live = rec.get("state") in ("armed", "active")
+        during_run = since_t is None or (started is not None and started >= since_t)
+        overlapping = ended is not None and (since_t is None or ended >= since_t)
+        if started is not None and (live or during_run or overlapping):
             windows.append(_window(host, rec.get("fault"), {}, rec, foreign=True))
     return windows
 
@@ -677,6 +681,23 @@ def all_probes(journal: dict) -> list[dict]:
     return out
 
 
+def _clock(value: Any) -> str:
+    """HH:MM:SS.mmm (UTC) of a timestamp, for tables; the journal keeps full ISO-8601."""
+    t = parse_time(value)
+    return t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}" if t else "–"
+
+
+def _compact(value: Any, limit: int = 110) -> str:
+    """key=value pairs of a dict without the bulky keys (argv, pid lists), for tables."""
+    if not isinstance(value, dict):
+        return _short(value, limit)
+    skip = {"command", "pids", "argv", "killed", "steps", "revert"}
+    text = ", ".join(
+        f"{k}={_short(v, 40)}" for k, v in value.items() if k not in skip and v not in (None, "")
+    )
+    return _short(text, limit)
+
+
 def _fmt_ms(v: Any) -> str:
     return f"{v:.1f}" if isinstance(v, (int, float)) else "–"
 
@@ -743,29 +764,48 @@ def render_markdown(journal: dict, html_name: str = "report.html") -> str:
     return "\n".join(lines)
 
 
+def _lane_key(w: dict) -> str:
+    return f"{w['host']} · {w['fault']}"
+
+
+def _phase_bands(journal: dict) -> list[tuple[str, datetime, datetime]]:
+    bands = []
+    for phase in PHASES:
+        starts, ends = [], []
+        for p in all_probes(journal):
+            if p["phase"] == phase:
+                starts.append(parse_time(p["start"]))
+                ends.append(parse_time(p["end"]))
+        starts = [t for t in starts if t]
+        ends = [t for t in ends if t]
+        if starts and ends:
+            bands.append((phase, min(starts), max(ends)))
+    return bands
+
+
 def svg_timeline(journal: dict, width: int = 960) -> str:
-    """An inline SVG: fault windows per host on top, probe latency and success below."""
+    """An inline SVG: fault windows per host and fault on top, probe latency and success below."""
     t0 = parse_time(journal["start"])
     t1 = parse_time(journal["end"])
     times = [parse_time(s["t"]) for p in all_probes(journal) for s in p["samples"]]
-    for w in journal["faults"]:
-        times += [parse_time(w["start"]), parse_time(w["end"] or w["planned_end"])]
     times = [t for t in times + [t0, t1] if t is not None]
     t0, t1 = min(times), max(times)
     span = max((t1 - t0).total_seconds(), 1.0)
-    left, right = 170, 20
+    left, right = 210, 20
     plot_w = width - left - right
-    hosts = sorted({str(w["host"]) for w in journal["faults"]}) or list(journal["hosts"]) or ["localhost"]
-    lane_h, top = 24, 28
-    lanes_h = lane_h * len(hosts)
-    chart_top = top + lanes_h + 36
+    windows = [w for w in journal["faults"] if parse_time(w["start"])]
+    lanes = sorted({_lane_key(w) for w in windows}) or [str(h) for h in journal["hosts"]] or ["localhost"]
+    lane_h, top = 22, 28
+    lanes_h = lane_h * len(lanes)
+    chart_top = top + lanes_h + 40
     chart_h = 220
-    height = chart_top + chart_h + 70
+    height = chart_top + chart_h + 74
 
     def x(t: datetime | None) -> float:
         if t is None:
             return left + plot_w
-        return left + plot_w * (t - t0).total_seconds() / span
+        frac = (t - t0).total_seconds() / span
+        return left + plot_w * min(max(frac, 0.0), 1.0)
 
     e = html.escape
     parts = [
@@ -775,13 +815,13 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{left}" y="16" font-weight="bold">Fault windows per host</text>',
     ]
-    for i, host in enumerate(hosts):
+    for i, lane in enumerate(lanes):
         y = top + i * lane_h
         parts.append(f'<rect x="{left}" y="{y}" width="{plot_w}" height="{lane_h - 4}" fill="#f1f3f5"/>')
-        parts.append(f'<text x="{left - 8}" y="{y + lane_h / 2 + 2}" text-anchor="end">{e(host)}</text>')
-    for w in journal["faults"]:
-        i = hosts.index(str(w["host"])) if str(w["host"]) in hosts else 0
-        y = top + i * lane_h
+        parts.append(f'<text x="{left - 8}" y="{y + lane_h / 2 + 2}" text-anchor="end">{e(lane)}</text>')
+    for w in windows:
+        lane = _lane_key(w)
+        y = top + (lanes.index(lane) if lane in lanes else 0) * lane_h
         start, end = parse_time(w["start"]), parse_time(w["end"] or w["planned_end"])
         x0, x1 = x(start), x(end)
         color = FAULT_COLORS.get(str(w["fault"]), "#868e96")
@@ -791,10 +831,10 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
         )
         parts.append(
             f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 2):.1f}" height="{lane_h - 4}" '
-            f'fill="{color}" fill-opacity="0.55" stroke="{color}"><title>{e(tip)}</title></rect>'
+            f'fill="{color}" fill-opacity="0.6" stroke="{color}"><title>{e(tip)}</title></rect>'
         )
-        label = str(w["fault"])
-        if x1 - x0 > 7 * len(label):
+        label = f"{(end - start).total_seconds():.1f} s" if start and end else ""
+        if label and x1 - x0 > 7 * len(label) + 8:
             parts.append(
                 f'<text x="{x0 + 4:.1f}" y="{y + lane_h / 2 + 2}" fill="#fff" '
                 f'font-weight="bold">{e(label)}</text>'
@@ -804,28 +844,33 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
                 f'<path d="M{x1:.1f},{y - 2} l5,-6 h-10 z" fill="#c92a2a">'
                 f"<title>guard violation: {e(_short(w['guard_violation']))}</title></path>"
             )
-    # shaded fault windows across the probe chart, per host (lighter)
-    for w in journal["faults"]:
-        start, end = parse_time(w["start"]), parse_time(w["end"] or w["planned_end"])
-        color = FAULT_COLORS.get(str(w["fault"]), "#868e96")
-        parts.append(
-            f'<rect x="{x(start):.1f}" y="{chart_top}" width="{max(x(end) - x(start), 1):.1f}" '
-            f'height="{chart_h}" fill="{color}" fill-opacity="0.08"/>'
-        )
-    samples = [(p, s) for p in all_probes(journal) for s in p["samples"]]
-    lat = [s["latency_ms"] for _, s in samples if isinstance(s.get("latency_ms"), (int, float))]
-    ymax = max(lat) * 1.15 if lat else 1.0
-    ymax = max(ymax, 1.0)
     parts.append(
         f'<text x="{left}" y="{chart_top - 10}" font-weight="bold">Probe latency (ms) and success</text>'
     )
+    for phase, start, end in _phase_bands(journal):
+        fill = {"before": "#e7f5ff", "during": "#fff4e6", "after": "#ebfbee"}[phase]
+        parts.append(
+            f'<rect x="{x(start):.1f}" y="{chart_top}" width="{max(x(end) - x(start), 2):.1f}" '
+            f'height="{chart_h}" fill="{fill}"/>'
+        )
+        parts.append(f'<text x="{x(start) + 3:.1f}" y="{chart_top + 13}" fill="#868e96">{phase}</text>')
+    for w in windows:  # fault windows shaded across the probe chart too
+        start, end = parse_time(w["start"]), parse_time(w["end"] or w["planned_end"])
+        color = FAULT_COLORS.get(str(w["fault"]), "#868e96")
+        parts.append(
+            f'<rect x="{x(start):.1f}" y="{chart_top + chart_h - 6}" width="{max(x(end) - x(start), 1):.1f}" '
+            f'height="6" fill="{color}" fill-opacity="0.6"><title>{e(_lane_key(w))}</title></rect>'
+        )
+    samples = [(p, s) for p in all_probes(journal) for s in p["samples"]]
+    lat = [s["latency_ms"] for _, s in samples if s["ok"] and isinstance(s.get("latency_ms"), (int, float))]
+    ymax = max(max(lat) * 1.15 if lat else 1.0, 1.0)
     parts.append(
         f'<rect x="{left}" y="{chart_top}" width="{plot_w}" height="{chart_h}" fill="none" stroke="#adb5bd"/>'
     )
     for k in range(5):
         v = ymax * k / 4
         y = chart_top + chart_h - chart_h * k / 4
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e9ecef"/>')
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dee2e6"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{v:.0f}</text>')
     step = _tick_step(span)
     k = 0.0
@@ -847,7 +892,7 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
     series: dict[str, list[tuple[float, dict]]] = {}
     for p, s in samples:
         series.setdefault(f"{p['activity']['name']} @ {p['host']}", []).append((x(parse_time(s["t"])), s))
-    legend_y = chart_top + chart_h + 56
+    legend_y = chart_top + chart_h + 58
     legend_x = left
     for n, (name, pts) in enumerate(sorted(series.items())):
         color = SERIES_COLORS[n % len(SERIES_COLORS)]
@@ -870,10 +915,10 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
                     f"<title>{e(name)} {e(s['t'])}: {s['latency_ms']:.1f} ms</title></circle>"
                 )
             else:
-                yy = chart_top + 8
+                yy = chart_top + 24
                 parts.append(
                     f'<path d="M{xx - 4:.1f},{yy - 4:.1f} l8,8 M{xx - 4:.1f},{yy + 4:.1f} l8,-8" '
-                    f'stroke="#c92a2a" stroke-width="2"><title>{e(name)} {e(s["t"])}: failed</title></path>'
+                    f'stroke="{color}" stroke-width="2"><title>{e(name)} {e(s["t"])}: failed</title></path>'
                 )
         parts.append(f'<circle cx="{legend_x + 5}" cy="{legend_y - 4}" r="4" fill="{color}"/>')
         parts.append(f'<text x="{legend_x + 13}" y="{legend_y}">{e(name)}</text>')
@@ -881,9 +926,9 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
     if samples:
         parts.append(
             f'<path d="M{legend_x:.1f},{legend_y - 8} l8,8 M{legend_x:.1f},{legend_y} l8,-8" '
-            f'stroke="#c92a2a" stroke-width="2"/>'
+            f'stroke="#495057" stroke-width="2"/>'
         )
-        parts.append(f'<text x="{legend_x + 13}" y="{legend_y}">failed sample</text>')
+        parts.append(f'<text x="{legend_x + 13}" y="{legend_y}">failed sample (top row)</text>')
     else:
         parts.append(
             f'<text x="{left + plot_w / 2}" y="{chart_top + chart_h / 2}" text-anchor="middle" '
@@ -904,7 +949,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;
 color:#212529}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #dee2e6}
-table{border-collapse:collapse;width:100%;font-size:.88rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem;table-layout:auto}\ntd{overflow-wrap:anywhere}
 th,td{border:1px solid #dee2e6;padding:.3rem .5rem;
 text-align:left;vertical-align:top} th{background:#f8f9fa} code{font-size:.85rem}
 .badge{display:inline-block;padding:.15rem .6rem;border-radius:.8rem;color:#fff;font-weight:bold}
@@ -970,9 +1015,10 @@ def render_html(journal: dict) -> str:
     for w in journal["faults"]:
         out.append(
             f"<tr><td>{e(str(w['host']))}</td><td>{e(str(w['fault']))}</td><td><code>{e(str(w['fault_id']))}"
-            f"</code></td><td><code>{e(_short(w['injected'], 200))}</code></td>"
-            f"<td>{e(w['start'] or '–')}</td>"
-            f"<td>{e(w['end'] or 'not reverted')}</td><td>{e(str(w['reverted_by'] or '–'))}</td>"
+            f"</code></td><td><code>{e(_compact(w['injected']))}</code></td>"
+            f"<td>{e(_clock(w['start']))}</td>"
+            f"<td>{e(_clock(w['end']) if w['end'] else 'not reverted')}</td>"
+            f"<td>{e(str(w['reverted_by'] or '–'))}</td>"
             f"<td>{e(_short(w['guard_violation'], 120)) if w['guard_violation'] else '–'}</td></tr>"
         )
     out.append("</table>")
@@ -989,7 +1035,7 @@ def render_html(journal: dict) -> str:
     out.append("<h2>Events</h2><table><tr><th>time</th><th>host</th><th>event</th><th>detail</th></tr>")
     for ev in journal["events"]:
         out.append(
-            f"<tr><td>{e(str(ev['ts']))}</td><td>{e(str(ev['host']))}</td><td>{e(ev['event'])}</td>"
+            f"<tr><td>{e(_clock(ev['ts']))}</td><td>{e(str(ev['host']))}</td><td>{e(ev['event'])}</td>"
             f"<td>{e(str(ev['detail']))}</td></tr>"
         )
     out.append("</table>")
