@@ -15,6 +15,7 @@ from typing import Any
 
 DEFAULT_ACCOUNT_TARGETING = "single-account"
 DEFAULT_EMPTY_TARGET_RESOLUTION_MODE = "fail"
+DEFAULT_REPORT_WINDOW = "PT20M"
 
 # Fields of a GetExperimentTemplate response that describe the server object, not the template.
 _SERVER_FIELDS = frozenset(
@@ -45,6 +46,12 @@ def _opt_str(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+def _report_window(value: Any) -> str | None:
+    """FIS fills in PT20M for the report's pre/post windows; treat that default as absent."""
+    text = _opt_str(value)
+    return None if text == DEFAULT_REPORT_WINDOW else text
 
 
 def _sorted_map(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,8 +255,8 @@ class ReportConfiguration:
             cloudwatch_dashboards=tuple(
                 str(d.get("dashboardIdentifier", "")) for d in _list(dashboards) if isinstance(d, Mapping)
             ),
-            pre_experiment_duration=_opt_str(data.get("preExperimentDuration")),
-            post_experiment_duration=_opt_str(data.get("postExperimentDuration")),
+            pre_experiment_duration=_report_window(data.get("preExperimentDuration")),
+            post_experiment_duration=_report_window(data.get("postExperimentDuration")),
         )
         return None if report == cls() else report
 

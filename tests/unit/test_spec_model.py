@@ -64,8 +64,13 @@ def test_canonical_form_ignores_order_defaults_and_empty_noise() -> None:
     b["targets"]["web"]["resourceArns"] = []
     b["targets"]["web"]["parameters"] = {}
     b["experimentOptions"] = {"accountTargeting": "single-account", "emptyTargetResolutionMode": "fail"}
+    a["experimentReportConfiguration"] = {"outputs": {"s3Configuration": {"bucketName": "reports"}}}
+    b["experimentReportConfiguration"] = {
+        "outputs": {"s3Configuration": {"bucketName": "reports"}},
+        "preExperimentDuration": "PT20M",  # FIS's default, filled in on its side
+        "postExperimentDuration": "PT20M",
+    }
     b["logConfiguration"] = {}
-    b["experimentReportConfiguration"] = {}
     assert TemplateSpec.from_dict(a) == TemplateSpec.from_dict(b)
     assert json.dumps(TemplateSpec.from_dict(a).to_dict()) == json.dumps(TemplateSpec.from_dict(b).to_dict())
     assert "experimentOptions" not in TemplateSpec.from_dict(b).to_dict()
