@@ -405,6 +405,19 @@ class _Checker:
             rtype_spec is None or rtype_spec.select_by != {"parameters"}
         ):
             self.error(path, "selects nothing; add resourceArns or resourceTags (and optionally filters)")
+        listed = len(arns) if has_arns and isinstance(arns, list) else 0
+        m = _SELECTION.match(mode) if isinstance(mode, str) else None
+        if listed and m and m.group(2) is not None and int(m.group(2)) > listed:
+            self.warn(
+                f"{path}.selectionMode",
+                f"{mode} asks for more resources than the {listed} listed ARNs; use COUNT({listed}) or ALL",
+            )
+        if listed and m and m.group(3) is not None and listed * int(m.group(3)) // 100 == 0:
+            self.error(
+                f"{path}.selectionMode",
+                f"{mode} of {listed} listed ARNs selects no resource (FIS rounds down) and the experiment "
+                f"fails; use at least PERCENT({-(-100 // listed)}) or COUNT(1)",
+            )
         if isinstance(mode, str) and mode == "ALL" and has_tags and not has_filters and not has_arns:
             self.warn(
                 f"{path}.selectionMode",
@@ -906,13 +919,15 @@ class _Checker:
                     self.error(f"{path}.{key}", f"'{v}' is not an ISO-8601 duration; write e.g. PT20M")
 
 
+@functools.lru_cache(maxsize=64)
+def _arn_regex(pattern: str) -> re.Pattern[str]:
+    regex = re.escape(pattern).replace(r"\*", ".*")
+    return re.compile("^" + regex.replace("arn:aws:", r"arn:aws[a-z-]*:", 1) + "$")
+
+
 def _arn_matches(arn: str, pattern: str) -> bool:
     """Does ``arn`` fit an IAM resource pattern like ``arn:aws:ec2:*:*:instance/*``?"""
-    if pattern == "*":
-        return True
-    regex = re.escape(pattern).replace(r"\*", ".*")
-    regex = regex.replace("arn:aws:", r"arn:aws[a-z-]*:", 1)
-    return re.match(f"^{regex}$", arn) is not None
+    return pattern == "*" or _arn_regex(pattern).match(arn) is not None
 
 
 def _legacy_equal(cat: Catalog, have: str, want: str) -> bool:

@@ -64,7 +64,11 @@ def targets_for(draw: Any, rtype_name: str, n: int) -> dict[str, Any]:
     required = {k: valid_value(p) for k, p in rtype.parameters.items() if p.required}
     if way == "parameters" or required:
         target["parameters"] = required or {k: valid_value(p) for k, p in list(rtype.parameters.items())[:1]}
-    target["selectionMode"] = draw(st.sampled_from(["ALL", "COUNT(1)", "COUNT(2)", "PERCENT(50)"]))
+    if "resourceArns" in target:
+        modes = ["ALL", "COUNT(1)", f"COUNT({len(target['resourceArns'])})", "PERCENT(100)"]
+    else:
+        modes = ["ALL", "COUNT(1)", "COUNT(2)", "PERCENT(50)"]
+    target["selectionMode"] = draw(st.sampled_from(modes))
     return target
 
 

@@ -751,3 +751,22 @@ def test_decimal_percentages_and_spaced_sources() -> None:
         for e in errs
     )
     assert not [e for e in errs if "installDependencies" in e]
+
+
+def test_selection_against_listed_arns() -> None:
+    t = base_template()
+    t["targets"]["db"]["selectionMode"] = "COUNT(3)"
+    assert any(
+        w.startswith("targets.db.selectionMode: COUNT(3) asks for more resources than the 1 listed")
+        for w in warnings(t)
+    )
+    t["targets"]["db"]["resourceArns"] = [
+        f"arn:aws:ec2:us-east-1:123456789012:instance/i-{i:017x}" for i in range(4)
+    ]
+    t["targets"]["db"]["selectionMode"] = "PERCENT(20)"
+    assert (
+        "targets.db.selectionMode: PERCENT(20) of 4 listed ARNs selects no resource (FIS rounds down) "
+        "and the experiment fails; use at least PERCENT(25) or COUNT(1)"
+    ) in errors(t)
+    t["targets"]["db"]["selectionMode"] = "PERCENT(25)"
+    assert not [e for e in errors(t) if "selectionMode" in e]
