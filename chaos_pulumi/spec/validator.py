@@ -194,6 +194,7 @@ class _Checker:
                 f"stopConditions, targets and actions, not {_type_name(data)}",
             )
             return
+        data = _without_nulls(data, ("description", "roleArn", "stopConditions", "actions"))
         self.unknown_keys("", data, TOP_LEVEL_KEYS)
         for key in ("description", "roleArn", "stopConditions", "actions"):
             if key not in data:
@@ -315,6 +316,7 @@ class _Checker:
         return out
 
     def target(self, path: str, t: Mapping[str, Any]) -> str:
+        t = _without_nulls(t, ("resourceType", "selectionMode"))
         self.unknown_keys(path, t, TARGET_KEYS)
         rtype_spec: ResourceTypeSpec | None = None
         rtype = t.get("resourceType")
@@ -520,6 +522,7 @@ class _Checker:
         names: list[str],
         used_targets: set[str],
     ) -> list[str]:
+        a = _without_nulls(a, ("actionId",))
         self.unknown_keys(path, a, ACTION_KEYS)
         spec: ActionSpec | None = None
         action_id = a.get("actionId")
@@ -917,6 +920,13 @@ class _Checker:
                 secs = parse_duration(v)
                 if secs is None:
                     self.error(f"{path}.{key}", f"'{v}' is not an ISO-8601 duration; write e.g. PT20M")
+
+
+def _without_nulls(data: Mapping[str, Any], required: tuple[str, ...]) -> Mapping[str, Any]:
+    """Optional fields set to null (YAML `tags:` with nothing after it, unset Pulumi inputs) are absent."""
+    if all(v is not None for v in data.values()):
+        return data
+    return {k: v for k, v in data.items() if v is not None or k in required}
 
 
 @functools.lru_cache(maxsize=64)

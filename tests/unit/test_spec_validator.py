@@ -770,3 +770,20 @@ def test_selection_against_listed_arns() -> None:
     ) in errors(t)
     t["targets"]["db"]["selectionMode"] = "PERCENT(25)"
     assert not [e for e in errors(t) if "selectionMode" in e]
+
+
+def test_null_optional_fields_count_as_absent() -> None:
+    from chaos_pulumi.spec import TemplateSpec
+
+    t = base_template()
+    t.update(logConfiguration=None, experimentOptions=None, experimentReportConfiguration=None, tags=None)
+    t["targets"]["web"]["parameters"] = None
+    t["actions"]["stop"]["startAfter"] = None
+    t["actions"]["stop"]["description"] = None
+    assert errors(t) == []
+    assert (
+        TemplateSpec.from_dict(t).to_dict()
+        == TemplateSpec.from_dict({k: v for k, v in base_template().items() if k != "tags"}).to_dict()
+    )
+    t["roleArn"] = None
+    assert "roleArn: must be a string, not null" in errors(t)
