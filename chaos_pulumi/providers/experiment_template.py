@@ -155,12 +155,14 @@ class ExperimentTemplateProvider(FisProvider):
                     )
                 progress(f"{name}: adopting experiment template {template_id}")
                 self._apply(client, template_id, live, desired)
+                written = None  # read it again below, after the update
             else:
                 request = desired.to_create_request()
                 token = client_token(props.get("resource_key"), request)
                 resp = client.create_experiment_template(**desired.to_create_request(client_token=token))
                 template_id = resp["experimentTemplate"]["id"]
-                if self._get(client, template_id) is None:
+                written = self._get(client, template_id)
+                if written is None:
                     # The token named a template deleted since; a fresh token makes a new one.
                     token = client_token(props.get("resource_key"), request, "recreate")
                     resp = client.create_experiment_template(**desired.to_create_request(client_token=token))
@@ -171,7 +173,7 @@ class ExperimentTemplateProvider(FisProvider):
             raise ProviderError(
                 f"{name}: creating the experiment template failed: {aws_error_text(err)}"
             ) from err
-        return CreateResult(template_id, self._outputs(client, template_id, props, desired, region))
+        return CreateResult(template_id, self._outputs(client, template_id, props, desired, region, written))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = _spec(news[_TEMPLATE])
@@ -241,12 +243,18 @@ class ExperimentTemplateProvider(FisProvider):
         update_tags(client, arn, current.tags, desired.tags)
 
     def _outputs(
-        self, client: Any, template_id: str, props: Mapping[str, Any], desired: Any, region: str
+        self,
+        client: Any,
+        template_id: str,
+        props: Mapping[str, Any],
+        desired: Any,
+        region: str,
+        live: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Outputs from the template as FIS now holds it, after checking it is the one asked for."""
+        """Outputs from the template as FIS holds it (``live``, or read now), checked against ``desired``."""
         from chaos_pulumi.spec import TemplateSpec
 
-        live = self._get(client, template_id)
+        live = live if live is not None else self._get(client, template_id)
         if live is None:
             raise ProviderError(f"experiment template {template_id} vanished right after it was written")
         actual = TemplateSpec.from_fis(live)
