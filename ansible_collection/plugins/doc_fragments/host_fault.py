@@ -89,57 +89,9 @@ attributes:
     description: Returns what would be injected; nothing is recorded or changed.
   diff_mode:
     support: none
+    description: Nothing to diff.
   platform:
-    platforms: linux
-"""
-
-    RETURN = r"""
-fault_id:
-  description: Id of the fault (its record is O(record_dir)/RV(fault_id).json).
-  returned: state=present
-  type: str
-  sample: 3f9a1c2b7d4e
-fault:
-  description: The module that made the fault.
-  returned: always
-  type: str
-injected:
-  description: What exactly was (or, in check mode, would be) injected.
-  returned: state=present
-  type: dict
-started_at:
-  description: When the fault was armed (ISO-8601 UTC, milliseconds).
-  returned: state=present
-  type: str
-  sample: "2026-11-26T19:04:57.123Z"
-active_at:
-  description: When the injection completed (ISO-8601 UTC); null in check mode.
-  returned: state=present
-  type: str
-reverts_at:
-  description: When the watchdog reverts the fault at the latest (ISO-8601 UTC).
-  returned: state=present
-  type: str
-duration:
-  description: The duration in seconds.
-  returned: state=present
-  type: int
-watchdog_pid:
-  description: Pid of the detached watchdog on the target; null in check mode.
-  returned: state=present
-  type: int
-record:
-  description: The full fault record as written on the target.
-  returned: state=present
-  type: dict
-reverted:
-  description: Ids of the faults reverted by O(state=absent).
-  returned: state=absent
-  type: list
-  elements: str
-recovered:
-  description: Ids of faults whose watchdog had died and that this run reverted.
-  returned: success
-  type: list
-  elements: str
+    support: full
+    platforms: posix
+    description: Linux hosts (reads C(/proc)).
 """

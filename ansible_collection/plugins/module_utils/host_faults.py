@@ -75,7 +75,7 @@ def utc_iso(ts: float) -> str:
 
 def parse_iso(text: str) -> float:
     """`utc_iso` output -> epoch seconds."""
-    base, _, frac = text.rstrip("Z").partition(".")
+    base, _sep, frac = text.rstrip("Z").partition(".")
     return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + (float("0." + frac) if frac else 0.0)
 
 
@@ -289,7 +289,7 @@ def set_process_name(name: str) -> None:
 def reap_children() -> None:
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -339,6 +339,7 @@ def run(argv: list, stdin: str | None = None, timeout: float = 60.0) -> tuple:
             text=True,
             timeout=timeout,
             close_fds=True,
+            check=False,
         )
     except FileNotFoundError:
         return 127, "", f"{argv[0]}: command not found"
@@ -397,7 +398,7 @@ def redact_url(url: str) -> str:
     netloc, slash, path = rest.partition("/")
     if "@" not in netloc:
         return url
-    userinfo, _, hostport = netloc.rpartition("@")
+    userinfo, _sep, hostport = netloc.rpartition("@")
     user = userinfo.split(":", 1)[0]
     return f"{scheme}://{user}:***@{hostport}{slash}{path}"
 
@@ -452,7 +453,7 @@ def http_sample(url: str, timeout_s: float, method: str = "GET", opener=None) ->
 
 def command_sample(argv: list, timeout_s: float) -> dict:
     t0 = time.monotonic()
-    rc, _, err = run(argv, timeout=timeout_s)
+    rc, _out, err = run(argv, timeout=timeout_s)
     error = err.strip()[-500:] if rc != 0 and err else None
     return {"rc": rc, "latency_ms": round((time.monotonic() - t0) * 1000, 3), "error": error}
 
@@ -506,12 +507,12 @@ def _step_done(step: dict) -> dict:
         return res
     if op == "run_if":
         # Run `argv` only when `probe` succeeds (e.g. delete an nft table only when it exists).
-        rc, out, _ = run(step["probe"], timeout=30)
+        rc, out, _err = run(step["probe"], timeout=30)
         if rc != 0 or (step.get("probe_contains") and step["probe_contains"] not in out):
             return {"skipped": step["argv"]}
         return _step_done({"op": "run", "argv": step["argv"]})
     if op == "tc_root":
-        rc, out, _ = run(["tc", "qdisc", "show", "dev", step["interface"], "root"], timeout=30)
+        rc, out, _err = run(["tc", "qdisc", "show", "dev", step["interface"], "root"], timeout=30)
         parts = out.split()
         if rc != 0 or len(parts) < 3 or parts[2] != step["handle"]:
             return {"skipped": "root qdisc of {} is not ours".format(step["interface"])}
@@ -636,10 +637,10 @@ def _systemd_scope(fault_id: str, pid: int) -> str | None:
     if not os.path.isdir("/run/systemd/system") or not shutil.which("busctl"):
         return None
     unit = f"chaos-faults-{fault_id}.scope"
-    rc, _, _ = run(["busctl", "call", "--timeout=3", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                    "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))", unit,
-                    "fail", "2", "PIDs", "au", "1", str(pid), "CollectMode", "s", "inactive-or-failed", "0"],
-                   timeout=5)
+    argv = ["busctl", "call", "--timeout=3", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+            "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))", unit,
+            "fail", "2", "PIDs", "au", "1", str(pid), "CollectMode", "s", "inactive-or-failed", "0"]
+    rc, _out, _err = run(argv, timeout=5)
     return unit if rc == 0 else None
 
 
@@ -669,7 +670,7 @@ def launch_watchdog(store: RecordStore, record: dict, inject) -> dict:
     buf = b""
     deadline = time.time() + INJECT_TIMEOUT_S
     while time.time() < deadline:
-        ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.time()))
+        ready, _w, _x = select.select([r], [], [], max(0.0, deadline - time.time()))
         if not ready:
             break
         chunk = os.read(r, 65536)

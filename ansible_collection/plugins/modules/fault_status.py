@@ -39,10 +39,13 @@ attributes:
     description: Lists only; recovery is skipped in check mode.
   diff_mode:
     support: none
+    description: Nothing to diff.
   platform:
-    platforms: linux
+    support: full
+    platforms: posix
+    description: Linux hosts (reads C(/proc)).
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 """
 
 EXAMPLES = r"""

@@ -44,7 +44,7 @@ options:
 extends_documentation_fragment:
   - chaos.faults.host_fault
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 """
 
 EXAMPLES = r"""
@@ -58,6 +58,50 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+fault_id:
+  description: Id of the fault; its record is C(<record_dir>/<fault_id>.json) on the target.
+  returned: state=present
+  type: str
+  sample: 3f9a1c2b7d4e
+fault:
+  description: The module that made the fault.
+  returned: always
+  type: str
+started_at:
+  description: When the fault was armed (ISO-8601 UTC, milliseconds).
+  returned: state=present
+  type: str
+  sample: "2026-11-26T19:04:57.123Z"
+active_at:
+  description: When the injection completed (ISO-8601 UTC); null in check mode.
+  returned: state=present
+  type: str
+reverts_at:
+  description: When the watchdog reverts the fault at the latest (ISO-8601 UTC).
+  returned: state=present
+  type: str
+duration:
+  description: The duration in seconds.
+  returned: state=present
+  type: int
+watchdog_pid:
+  description: Pid of the detached watchdog on the target; null in check mode.
+  returned: state=present
+  type: int
+record:
+  description: The full fault record as written on the target (see M(chaos.faults.fault_status)).
+  returned: state=present
+  type: dict
+reverted:
+  description: Ids of the faults reverted by O(state=absent).
+  returned: state=absent
+  type: list
+  elements: str
+recovered:
+  description: Ids of faults whose watchdog had died and that this run reverted.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was started.
   returned: state=present

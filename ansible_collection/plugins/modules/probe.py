@@ -75,10 +75,13 @@ attributes:
     description: Probes are read-only and run in check mode too.
   diff_mode:
     support: none
+    description: Nothing to diff.
   platform:
-    platforms: linux
+    support: full
+    platforms: posix
+    description: Linux hosts (reads C(/proc)).
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 """
 
 EXAMPLES = r"""

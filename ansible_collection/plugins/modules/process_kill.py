@@ -48,10 +48,13 @@ attributes:
     description: Returns the processes that would be signalled.
   diff_mode:
     support: none
+    description: Nothing to diff.
   platform:
-    platforms: linux
+    support: full
+    platforms: posix
+    description: Linux hosts (reads C(/proc)).
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 """
 
 EXAMPLES = r"""
