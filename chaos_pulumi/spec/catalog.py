@@ -213,6 +213,8 @@ class ResourceTypeSpec:
     parameters_only: bool = False
     max_arns: int = 5
     arn: str = "*"  # IAM resource pattern for scoping policies
+    arn_suffixes: tuple[str, ...] = ()  # sub-resources the scoped permissions also reach
+    tag_condition: bool = True  # whether an aws:ResourceTag condition can scope them
     confirmed: bool = True
     deprecated: str | None = None
 
@@ -230,6 +232,8 @@ class ResourceTypeSpec:
             parameters_only=bool(data.get("parameters_only", False)),
             max_arns=int(data.get("max_arns", 5)),
             arn=str(data.get("arn") or "*"),
+            arn_suffixes=tuple(str(x) for x in data.get("arn_suffixes") or ()),
+            tag_condition=bool(data.get("tag_condition", True)),
             confirmed=bool(data.get("confirmed", True)),
             deprecated=data.get("deprecated"),
         )
@@ -246,6 +250,10 @@ class ResourceTypeSpec:
         if self.max_arns != 5:
             out["max_arns"] = self.max_arns
         out["arn"] = self.arn
+        if self.arn_suffixes:
+            out["arn_suffixes"] = list(self.arn_suffixes)
+        if not self.tag_condition:
+            out["tag_condition"] = False
         if not self.confirmed:
             out["confirmed"] = False
         if self.deprecated:

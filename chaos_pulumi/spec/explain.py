@@ -19,6 +19,12 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
+def _total(seconds: float) -> str:
+    if seconds:
+        return format_duration(seconds)
+    return "none fixed (every action completes once its API calls return)"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -116,7 +122,7 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
     if spec.tags:
         lines.append("- **Tags:** " + ", ".join(_code(f"{k}={v}") for k, v in spec.tags.items()))
     lines.append(
-        f"- **Longest run:** {format_duration(tl.total_seconds)}"
+        f"- **Longest run:** {_total(tl.total_seconds)}"
         + (f" ({' → '.join(tl.critical_path)})" if len(tl.critical_path) > 1 else "")
     )
     lines.append("")
@@ -173,7 +179,7 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
             f"{format_duration(secs) if secs else 'completes at once'} | +{format_duration(tl.end[name])} |"
         )
     lines.append("")
-    lines.append(f"Total maximum duration: **{format_duration(tl.total_seconds)}**.")
+    lines.append(f"Total maximum duration: **{_total(tl.total_seconds)}**.")
     lines.append("")
 
     lines += ["### Stop conditions", ""]

@@ -37,10 +37,13 @@ def _target_scope(
     target: Target, rtype: ResourceTypeSpec | None, account: str | None
 ) -> tuple[list[str], dict]:
     """Resources and condition that limit a permission to what the target can select."""
+    suffixes = rtype.arn_suffixes if rtype else ()
     if target.resource_arns and (rtype is None or rtype.arn != "*"):
-        return sorted(target.resource_arns), {}
-    resources = [_pattern(rtype, account)]
-    if target.resource_tags:
+        arns = sorted(target.resource_arns)
+        return arns + [a + s for a in arns for s in suffixes], {}
+    pattern = _pattern(rtype, account)
+    resources = [pattern] + [pattern + s for s in suffixes if not pattern.endswith("*")]
+    if target.resource_tags and (rtype is None or rtype.tag_condition):
         cond = {f"aws:ResourceTag/{k}": v for k, v in sorted(target.resource_tags.items())}
         return resources, {"StringEquals": cond}
     return resources, {}

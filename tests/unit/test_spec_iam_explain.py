@@ -187,3 +187,40 @@ def test_explain_lists_set_up_dependent_permissions() -> None:
     }
     md = explain(TemplateSpec.from_dict(t))
     assert "Only in some set-ups (not in the generated policy): `dynamodb:InjectError`" in md
+
+
+def test_scoped_permissions_are_authorised_on_the_target_type_only() -> None:
+    """Permissions IAM checks against another resource (network ACLs, container instances) are not
+    narrowed to the target's ARNs, which would deny them."""
+    spec = load_file(next(p for p in EXAMPLES if p.name == "network-disrupt-subnet.json")).spec
+    policy = iam_policy(spec)
+    (replace,) = statements_for(policy, "ec2:ReplaceNetworkAclAssociation")
+    assert replace["Resource"] == "*"
+
+
+def test_global_table_policy_covers_its_stream_without_tag_conditions() -> None:
+    t = base_template()
+    t["targets"] = {
+        "tables": {
+            "resourceType": "aws:dynamodb:global-table",
+            "resourceArns": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+            "selectionMode": "ALL",
+        }
+    }
+    t["actions"] = {
+        "pause": {
+            "actionId": "aws:dynamodb:global-table-pause-replication",
+            "parameters": {"duration": "PT5M"},
+            "targets": {"Tables": "tables"},
+        }
+    }
+    (stmt,) = statements_for(iam_policy(TemplateSpec.from_dict(t)), "dynamodb:PutResourcePolicy")
+    assert stmt["Resource"] == [
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/*",
+    ]
+    del t["targets"]["tables"]["resourceArns"]
+    t["targets"]["tables"]["resourceTags"] = {"app": "orders"}
+    t["targets"]["tables"]["selectionMode"] = "COUNT(1)"
+    (stmt,) = statements_for(iam_policy(TemplateSpec.from_dict(t)), "dynamodb:PutResourcePolicy")
+    assert stmt["Resource"] == "arn:aws:dynamodb:*:123456789012:table/*" and "Condition" not in stmt
