@@ -241,4 +241,3 @@ def experiment_failure(experiment, fail_on):
     if failed_actions:
         message += " (actions: %s)" % ", ".join(failed_actions)
     return message
-

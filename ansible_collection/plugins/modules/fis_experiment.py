@@ -22,7 +22,7 @@ description:
     O(stop_on_timeout=false)) and the task fails, so no experiment outlives the playbook's patience.
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 options:
   state:
     description:
@@ -101,6 +101,7 @@ attributes:
     description: Checks that the template or experiment exists; starts and stops nothing.
   diff_mode:
     support: none
+    description: Nothing to diff.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

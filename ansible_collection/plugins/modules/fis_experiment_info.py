@@ -17,7 +17,7 @@ description:
     one experiment O(id), one template (O(template_id) or O(template_name)) or in some O(status).
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 options:
   id:
     description:
@@ -50,6 +50,7 @@ attributes:
     description: Reads only; the same in check mode.
   diff_mode:
     support: none
+    description: Nothing to diff.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

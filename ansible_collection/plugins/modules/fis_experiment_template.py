@@ -26,7 +26,7 @@ description:
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller
     (a play on C(localhost), or C(delegate_to) localhost), like the amazon.aws modules.
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 options:
   name:
     description:

@@ -17,7 +17,7 @@ description:
   - Each template comes with its content in the FIS file format, ready to be saved as a file.
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 options:
   id:
     description:
@@ -44,6 +44,7 @@ attributes:
     description: Reads only; the same in check mode.
   diff_mode:
     support: none
+    description: Nothing to diff.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -125,6 +125,7 @@ def test_update_and_purge_tags_keep_the_name_tag():
     result = module_under_test.ensure_present(FakeModule(template=changed, tags={"new": "y"}), fis)
     assert result["changed"] is True
     assert fis.writes == ["create", "update", "untag", "tag"]
-    (template,) = fis.templates.values()
+    template = list(fis.templates.values())[0]
+    assert len(fis.templates) == 1
     assert template["tags"] == {"Name": "web-stop", "new": "y"}
     assert result["experiment_template"]["actions"]["stopWeb"]["parameters"] == {"startInstancesAfterDuration": "PT10M"}
