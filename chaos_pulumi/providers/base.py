@@ -122,9 +122,17 @@ def fis(region: str | None = None) -> Any:
     return client
 
 
-@functools.lru_cache(maxsize=1)
 def environment_region() -> str | None:
-    """The region the standard AWS environment of this process selects (it does not change while it runs)."""
+    """The region the standard AWS environment of this process selects."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(name):
+            return os.environ[name]  # what botocore would pick, without importing it (a preview stays fast)
+    return _configured_region()
+
+
+@functools.lru_cache(maxsize=1)
+def _configured_region() -> str | None:
+    """The region of the AWS profile/config files (read once: they do not change while a provider runs)."""
     import boto3
 
     return boto3.session.Session().region_name
