@@ -112,3 +112,25 @@ def test_game_day_on_namespace_hosts_deviates_and_reverts_everything(
         assert host.http_get()[0] == 200
         assert not host.run("nft", "list", "ruleset").stdout.strip()
         assert all(r.get("reverted_at") for r in host.fault_records())
+
+
+def test_abort_file_stops_the_game_day_before_any_fault(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    abort = tmp_path / "ABORT"
+    abort.write_text("operator said stop\n")
+    out_dir = tmp_path / "reports"
+    result = run_playbook(
+        EXAMPLE,
+        ansible,
+        extra_vars={
+            "demo_port": free_port(),
+            "fault_seconds": 3,
+            "game_day_output_dir": str(out_dir),
+            "game_day_abort_file": str(abort),
+        },
+    )
+    assert result.rc != 0  # the verdict fails the play: the game day did not complete
+    journal = only_journal(out_dir)
+    assert journal["status"] == "aborted"
+    assert journal["run"] == []
+    assert any("abort file" in r for r in journal["reasons"])
+    assert "HTML report: " in result.task("The HTML report")["msg"]
