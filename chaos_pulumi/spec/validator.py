@@ -214,7 +214,8 @@ class _Checker:
             if role is not None and not _ROLE_ARN.match(role):
                 self.error(
                     "roleArn",
-                    f"'{role}' is not an IAM role ARN; use arn:aws:iam::<12-digit account>:role/<name>",
+                    f"'{role}' is not an IAM role ARN; use arn:aws:iam::<12-digit account>:role/<name>"
+                    + _placeholder_hint(role),
                 )
         if "stopConditions" in data:
             self.stop_conditions(data["stopConditions"])
@@ -283,7 +284,7 @@ class _Checker:
                 self.error(
                     f"{p}.value",
                     f"'{val}' is not a CloudWatch alarm ARN; "
-                    "use arn:aws:cloudwatch:<region>:<account>:alarm:<name>",
+                    "use arn:aws:cloudwatch:<region>:<account>:alarm:<name>" + _placeholder_hint(val),
                 )
         if sources and all(s == "none" for s in sources):
             self.warn(
@@ -373,10 +374,16 @@ class _Checker:
                         continue
                     if not _ARN.match(arn):
                         self.error(
-                            ap, f"'{arn}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)"
+                            ap,
+                            f"'{arn}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)"
+                            + _placeholder_hint(arn),
                         )
                     elif rtype_spec is not None and not _arn_matches(arn, rtype_spec.arn):
-                        self.error(ap, f"'{arn}' is not an ARN of a {rtype}; expected {rtype_spec.arn}")
+                        self.error(
+                            ap,
+                            f"'{arn}' is not an ARN of a {rtype}; expected {rtype_spec.arn}"
+                            + _placeholder_hint(arn),
+                        )
                 if len(set(map(str, arns))) != len(arns):
                     self.error(f"{path}.resourceArns", "lists the same ARN twice; remove the duplicate")
         tags = t.get("resourceTags")
@@ -764,7 +771,7 @@ class _Checker:
             if ps.item == "arn":
                 for item in items:
                     if not _ARN.match(item.strip()):
-                        self.error(path, f"'{item.strip()}' is not an ARN")
+                        self.error(path, f"'{item.strip()}' is not an ARN" + _placeholder_hint(item.strip()))
         elif kind == "json":
             try:
                 json.loads(value)
@@ -777,7 +784,11 @@ class _Checker:
                 )
         elif kind == "arn":
             if not _ARN.match(value):
-                self.error(path, f"'{value}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)")
+                self.error(
+                    path,
+                    f"'{value}' is not an ARN (arn:aws:<service>:<region>:<account>:<resource>)"
+                    + _placeholder_hint(value),
+                )
 
     def cycles(self, graph: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}  # 1 = on the stack, 2 = done
@@ -837,7 +848,7 @@ class _Checker:
                     self.error(
                         p,
                         f"'{arn}' is not a log group ARN; "
-                        "use arn:aws:logs:<region>:<account>:log-group:<name>",
+                        "use arn:aws:logs:<region>:<account>:log-group:<name>" + _placeholder_hint(arn),
                     )
         if s3 is not None:
             self.s3_location(f"{path}.s3Configuration", s3, 700)
@@ -912,7 +923,8 @@ class _Checker:
                             self.error(
                                 f"{p}[{i}].dashboardIdentifier",
                                 f"'{ident}' is not a dashboard ARN; "
-                                "use arn:aws:cloudwatch::<account>:dashboard/<name>",
+                                "use arn:aws:cloudwatch::<account>:dashboard/<name>"
+                                + _placeholder_hint(ident),
                             )
         for key in ("preExperimentDuration", "postExperimentDuration"):
             if key in rc:
@@ -920,6 +932,15 @@ class _Checker:
                 secs = parse_duration(v)
                 if secs is None:
                     self.error(f"{path}.{key}", f"'{v}' is not an ISO-8601 duration; write e.g. PT20M")
+
+
+_PLACEHOLDER = re.compile(r"<[^<>]{1,60}>|\{\{[^{}]{1,60}\}\}")
+
+
+def _placeholder_hint(value: Any) -> str:
+    """' (fill in the placeholder <YOUR ACCOUNT>)' when a value still has a template placeholder."""
+    m = _PLACEHOLDER.search(value) if isinstance(value, str) else None
+    return f" [fill in the placeholder {m.group(0)}]" if m else ""
 
 
 def _without_nulls(data: Mapping[str, Any], required: tuple[str, ...]) -> Mapping[str, Any]:

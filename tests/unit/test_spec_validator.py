@@ -787,3 +787,20 @@ def test_null_optional_fields_count_as_absent() -> None:
     )
     t["roleArn"] = None
     assert "roleArn: must be a string, not null" in errors(t)
+
+
+def test_placeholders_from_template_libraries_are_named() -> None:
+    t = base_template()
+    t["roleArn"] = "arn:aws:iam::<YOUR AWS ACCOUNT>:role/<YOUR ROLE NAME>"
+    t["actions"]["stress"]["parameters"]["documentArn"] = (
+        "arn:aws:ssm:{{ aws:region }}:123456789012:document/X"
+    )
+    errs = errors(t)
+    assert any(
+        e.startswith("roleArn:") and e.endswith("[fill in the placeholder <YOUR AWS ACCOUNT>]") for e in errs
+    )
+    assert any(
+        e.startswith("actions.stress.parameters.documentArn:")
+        and "[fill in the placeholder {{ aws:region }}]" in e
+        for e in errs
+    )
