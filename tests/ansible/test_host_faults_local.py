@@ -420,6 +420,31 @@ def test_guard_violation_reverts_within_one_second(
     assert hf.group_members(pgid) == []
 
 
+def test_command_guard_reverts_when_the_command_fails(
+    ansible: AnsibleEnv, record_dir: Path, tmp_path: Path
+) -> None:
+    healthy = tmp_path / "healthy"
+    healthy.touch()
+    res = inject(
+        ansible,
+        "cpu_stress",
+        record_dir,
+        duration=60,
+        workers=1,
+        load=10,
+        engine="builtin",
+        stop_on={"command": ["test", "-e", str(healthy)], "interval_ms": 100},
+    )
+    assert read_record(record_dir, res["fault_id"])["stop_on"]["command"] == ["test", "-e", str(healthy)]
+    broken_at = time.time()
+    healthy.unlink()
+    rec = wait_reverted(record_dir, res["fault_id"], timeout=10)
+    assert rec["reverted_by"] == "guard"
+    assert rec["guard_violation"]["check"] == "command" and rec["guard_violation"]["rc"] == 1
+    assert hf.parse_iso(rec["reverted_at"]) - broken_at <= 1.0
+    assert hf.group_members(res["injected"]["pgid"]) == []
+
+
 def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
     ansible: AnsibleEnv, record_dir: Path, fill_dir: Path, health: HealthServer
 ) -> None:

@@ -695,6 +695,7 @@ def launch_watchdog(store: RecordStore, record: dict, inject) -> dict:
 def _watchdog_main(store: RecordStore, record: dict, inject, report_fd: int) -> None:
     _detach_stdio()
     _close_fds(keep=(report_fd,))
+    os.chdir("/")  # do not pin the module's temporary directory (or its filesystem)
     set_process_name(WATCHDOG_COMM)
     fault_id = record["fault_id"]
     guard = record.get("stop_on")  # the in-memory copy: the file has the URL's password redacted
