@@ -127,6 +127,24 @@ def cmd_iam_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_catalog_show(args: argparse.Namespace, out: TextIO) -> int:
+    import yaml
+
+    cat = catalog()
+    if args.id in cat.actions:
+        entry = {"action": args.id, **cat.actions[args.id].to_dict()}
+    elif args.id in cat.resource_types:
+        entry = {"resource_type": args.id, **cat.resource_types[args.id].to_dict()}
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(args.id, [*cat.actions, *cat.resource_types], n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `chaos-pulumi catalog list`"
+        raise UsageError(f"{args.id}: not an action id or resource type in the catalog{hint}")
+    out.write(yaml.safe_dump(entry, sort_keys=False, width=110))
+    return EXIT_OK
+
+
 def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
     cat = catalog()
     if args.format == "json":
@@ -181,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chaos-pulumi", description="Review AWS FIS experiment templates before they are applied."
     )
     parser.add_argument("--version", action="version", version=f"chaos-pulumi {__version__}")
+    parser.add_argument(
+        "--catalog",
+        metavar="FILE",
+        help=f"FIS catalog to check against (default: ${CATALOG_ENV}, else the packaged one)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -201,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     csub.required = True
     cl = csub.add_parser("list", help="list the actions the validator knows")
     cl.add_argument("--format", choices=("text", "json"), default="text")
+    cs = csub.add_parser("show", help="one action or resource type: parameters, ranges, permissions")
+    cs.add_argument("id", metavar="ID", help="e.g. aws:ec2:stop-instances or aws:eks:pod")
     cr = csub.add_parser("refresh", help="rebuild the catalog from a live FIS account")
     cr.add_argument("--region", default=None)
     cr.add_argument("--profile", default=None)
@@ -216,7 +241,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(e.code or 0)
+    previous = os.environ.get(CATALOG_ENV)
     try:
+        if args.catalog:
+            if not Path(args.catalog).is_file():
+                raise UsageError(f"--catalog {args.catalog}: no such file")
+            os.environ[CATALOG_ENV] = str(Path(args.catalog).resolve())
         return _dispatch(args, parser, out, err)
     except UsageError as e:
         print(f"chaos-pulumi: error: {e}", file=err)
@@ -226,6 +256,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    finally:
+        if args.catalog:  # main() may run in-process (tests, other tools): leave the environment as found
+            if previous is None:
+                os.environ.pop(CATALOG_ENV, None)
+            else:
+                os.environ[CATALOG_ENV] = previous
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO, err: TextIO) -> int:
@@ -237,6 +273,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         return cmd_iam_policy(args, out, err)
     if args.command == "catalog" and args.catalog_command == "list":
         return cmd_catalog_list(args, out)
+    if args.command == "catalog" and args.catalog_command == "show":
+        return cmd_catalog_show(args, out)
     if args.command == "catalog" and args.catalog_command == "refresh":
         return cmd_catalog_refresh(args, out, err)
     parser.print_usage(err)

@@ -147,3 +147,17 @@ def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     assert run("validate", "--strict", str(path))[0] == 1
     assert run("validate", "--strict", str(EXAMPLE_DIR))[0] == 0
+
+
+def test_catalog_show() -> None:
+    code, out, _ = run("catalog", "show", "aws:ebs:pause-volume-io")
+    assert code == 0 and "min: PT1S" in out and "ec2:PauseVolumeIO" in out
+    code, out, _ = run("catalog", "show", "aws:eks:pod")
+    assert code == 0 and "parameters_only: true" in out
+    code, _, err = run("catalog", "show", "aws:ebs:pause-volume")
+    assert code == 2 and "did you mean aws:ebs:pause-volume-io" in err
+
+
+def test_missing_catalog_file_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("--catalog", str(tmp_path / "nope.yaml"), "validate", str(EXAMPLE_DIR))
+    assert code == 2 and "--catalog" in err

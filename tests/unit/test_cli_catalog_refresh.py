@@ -149,6 +149,12 @@ def test_refresh_writes_a_catalog_the_validator_uses(fake_fis: str, tmp_path: Pa
     assert cat.resource_types["aws:example:thing"].parameters["zone"].required
 
     data = template("aws:example:new-fault", "aws:example:thing", "Things", {"duration": "PT5M"})
+    tpl = tmp_path / "new-fault.json"
+    tpl.write_text(json.dumps(data))
+    assert main(["validate", str(tpl)], out=io.StringIO(), err=io.StringIO()) == 1
+    assert main(["--catalog", str(out_path), "validate", str(tpl)], out=io.StringIO(), err=io.StringIO()) == 0
+    assert CATALOG_ENV not in os.environ  # --catalog leaves the environment as it found it
+
     assert any("unknown action 'aws:example:new-fault'" in str(p) for p in validate(data))
     monkeypatch.setenv(CATALOG_ENV, str(out_path))
     assert [p for p in validate(data) if p.severity == "error"] == []
