@@ -15,7 +15,9 @@ from chaos_pulumi.spec.iam import iam_policy
 from ._spec_strategies import ACTION_IDS, valid_templates
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(valid_templates())
 def test_generated_templates_validate_and_round_trip(template) -> None:
     problems = validate(template)
@@ -38,7 +40,9 @@ def test_every_catalog_action_is_reachable_by_the_generator() -> None:
 
 
 @pytest.mark.parametrize("action_id", ACTION_IDS)
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(data=st.data())
 def test_each_action_accepts_its_documented_parameters(action_id, data) -> None:
     template = data.draw(valid_templates(first=action_id))

@@ -651,7 +651,9 @@ shaped = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(nested | shaped)
 def test_validate_never_raises_on_garbage(data) -> None:
     problems = validate(data)
@@ -659,7 +661,9 @@ def test_validate_never_raises_on_garbage(data) -> None:
     assert all(isinstance(p, Problem) and p.severity in ("error", "warning") for p in problems)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(st.sampled_from(["targets", "actions", "stopConditions", "tags", "logConfiguration"]), shaped)
 def test_validate_never_raises_on_a_mutated_template(field, garbage) -> None:
     t = base_template()
@@ -667,14 +671,18 @@ def test_validate_never_raises_on_a_mutated_template(field, garbage) -> None:
     assert isinstance(validate(t), list)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(st.text(max_size=200) | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
 def test_load_text_never_raises_on_arbitrary_text(text) -> None:
     result = load_text(text)
     assert result.spec is None or not has_errors(result.problems)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(nested)
 def test_load_text_never_raises_on_yaml_and_json_dumps(data) -> None:
     for text in (yaml.safe_dump(data), json.dumps(data)):
