@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from chaos_pulumi.spec import TemplateSpec
 from tests.conftest import FAKE_SECRET_KEY
@@ -326,3 +327,40 @@ def test_package_upgrade_alone_shows_no_diff(
     assert up.changes == {}, up.output
     assert fis_recorder.writes_since(mark) == []
     assert _templates(moto) == before
+
+
+ADOPT = """\
+from chaos_pulumi import ExperimentTemplate
+
+ExperimentTemplate.from_file(
+    "legacy", "legacy.yaml", adopt_id={template_id!r}, tags={{"managed-by": "pulumi"}}
+)
+"""
+
+LEGACY = """\
+description: Made by hand, now managed by Pulumi
+roleArn: arn:aws:iam::123456789012:role/chaos-fis-experiments
+stopConditions: [{source: none}]
+actions:
+  pause: {actionId: "aws:fis:wait", parameters: {duration: PT2M}}
+"""
+
+
+def test_adopting_an_existing_template_by_id(pulumi_stack: StackFactory, moto, fis_recorder) -> None:
+    made = TemplateSpec.from_dict({**yaml.safe_load(LEGACY), "description": "made by hand"})
+    template_id = moto.client().create_experiment_template(**made.to_create_request())["experimentTemplate"][
+        "id"
+    ]
+    stack = pulumi_stack.inline(ADOPT.format(template_id=template_id), env=_aws_env(moto, fis_recorder))
+    stack.write_file("legacy.yaml", LEGACY)
+    up = stack.up()
+    assert up.changes == {"create": 2}, up.output  # the stack and the adopted template
+    (resource,) = [r for r in stack.resources() if r["type"] == TEMPLATE_TYPE]
+    assert resource["id"] == template_id
+    live = _templates(moto)
+    assert list(live) == [template_id]  # adopted, not copied
+    assert live[template_id].description == "Made by hand, now managed by Pulumi"
+    assert live[template_id].tags == {"managed-by": "pulumi"}
+    assert stack.up().changes == {}
+    stack.destroy()
+    assert _templates(moto) == {}
