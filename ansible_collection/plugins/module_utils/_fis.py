@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
@@ -10,15 +8,10 @@ validated and compared with chaos-pulumi's spec layer, so Ansible, Pulumi and th
 a valid template is and on when two templates are the same.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -82,7 +75,7 @@ def snake_fis(value, user_keys=False):
 
 def problem_text(problems):
     """One line per problem: ``<field path>: <message>``."""
-    return "\n".join("%s: %s" % (p.path, p.message) for p in problems)
+    return "\n".join(f"{p.path}: {p.message}" for p in problems)
 
 
 def problem_dicts(problems):
@@ -102,7 +95,9 @@ def load_desired_template(module):
         loaded = load_file(params["template_file"])
         if loaded.data is None or has_errors(loaded.problems):
             module.fail_json(
-                msg="template_file %s cannot be used:\n%s" % (params["template_file"], problem_text(loaded.problems)),
+                msg="template_file {} cannot be used:\n{}".format(
+                    params["template_file"], problem_text(loaded.problems)
+                ),
                 problems=problem_dicts(loaded.problems),
             )
         data = dict(loaded.data)
@@ -122,8 +117,8 @@ def load_desired_template(module):
     name = params["name"]
     if explicit and NAME_TAG in explicit and str(explicit[NAME_TAG]) != name:
         module.fail_json(
-            msg="tags.%s: %r differs from name %r; the Name tag is the template's name, so set only `name`"
-            % (NAME_TAG, explicit[NAME_TAG], name)
+            msg=f"tags.{NAME_TAG}: {explicit[NAME_TAG]!r} differs from name {name!r}; "
+            "the Name tag is the template's name, so set only `name`"
         )
     tags = dict(explicit or {})
     tags[NAME_TAG] = name
@@ -134,12 +129,12 @@ def load_desired_template(module):
     if has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         module.fail_json(
-            msg="%s is not a valid FIS experiment template (%d problem%s); nothing was changed:\n%s"
-            % (source, len(errors), "" if len(errors) == 1 else "s", problem_text(errors)),
+            msg=f"{source} is not a valid FIS experiment template ({len(errors)} "
+            f"problem{'' if len(errors) == 1 else 's'}); nothing was changed:\n{problem_text(errors)}",
             problems=problem_dicts(problems),
         )
     for problem in problems:
-        module.warn("%s: %s" % (source, problem))
+        module.warn(f"{source}: {problem}")
     return data, explicit
 
 
@@ -171,8 +166,8 @@ def find_template(module, client, name):
     found = templates_named(client, name)
     if len(found) > 1:
         module.fail_json(
-            msg="%d FIS experiment templates have the tag %s=%s (ids: %s); delete the extra ones or "
-            "use template_id" % (len(found), NAME_TAG, name, ", ".join(sorted(t["id"] for t in found)))
+            msg=f"{len(found)} FIS experiment templates have the tag {NAME_TAG}={name} "
+            f"(ids: {', '.join(sorted(t['id'] for t in found))}); delete the extra ones or use template_id"
         )
     if not found:
         return None
@@ -219,7 +214,8 @@ def experiment_result(experiment):
     result = snake_fis(experiment)
     result["status"] = (experiment.get("state") or {}).get("status")
     result["action_states"] = dict(
-        (name, (action.get("state") or {}).get("status")) for name, action in (experiment.get("actions") or {}).items()
+        (name, (action.get("state") or {}).get("status"))
+        for name, action in (experiment.get("actions") or {}).items()
     )
     return result
 
@@ -231,13 +227,13 @@ def experiment_failure(experiment, fail_on):
     if status not in fail_on:
         return None
     failed_actions = [
-        "%s=%s" % (name, (action.get("state") or {}).get("status"))
+        "{}={}".format(name, (action.get("state") or {}).get("status"))
         for name, action in sorted((experiment.get("actions") or {}).items())
         if (action.get("state") or {}).get("status") not in ("completed", "skipped")
     ]
-    message = "FIS experiment %s ended %s" % (experiment.get("id"), status)
+    message = "FIS experiment {} ended {}".format(experiment.get("id"), status)
     if state.get("reason"):
-        message += ": %s" % state["reason"]
+        message += ": {}".format(state["reason"])
     if failed_actions:
-        message += " (actions: %s)" % ", ".join(failed_actions)
+        message += " (actions: {})".format(", ".join(failed_actions))
     return message

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fis_experiment
@@ -211,7 +207,9 @@ status_history:
   returned: when O(wait=true)
   type: list
   elements: dict
-  sample: [{"status": "running", "seen_at": "2026-01-01T12:00:00+00:00"}, {"status": "completed", "seen_at": "2026-01-01T12:05:02+00:00"}]
+  sample:
+    - {"status": "running", "reason": "Experiment is running", "seen_at": "2026-01-01T12:00:00+00:00"}
+    - {"status": "completed", "reason": "Experiment completed", "seen_at": "2026-01-01T12:05:02+00:00"}
 """
 
 import datetime
@@ -223,26 +221,26 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
-    from chaos_pulumi.aws.experiments import ExperimentTimeout
-    from chaos_pulumi.aws.experiments import wait_for_experiment
+    from chaos_pulumi.aws.experiments import ExperimentTimeout, wait_for_experiment
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.chaos.faults.plugins.module_utils._fis import TERMINAL_STATES
-from ansible_collections.chaos.faults.plugins.module_utils._fis import experiment_failure
-from ansible_collections.chaos.faults.plugins.module_utils._fis import experiment_result
-from ansible_collections.chaos.faults.plugins.module_utils._fis import find_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import get_experiment
-from ansible_collections.chaos.faults.plugins.module_utils._fis import get_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
+from ansible_collections.chaos.faults.plugins.module_utils._fis import (
+    TERMINAL_STATES,
+    experiment_failure,
+    experiment_result,
+    find_template,
+    get_experiment,
+    get_template,
+    require_chaos_pulumi,
+)
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 def wait(module, client, experiment_id, history):
@@ -268,9 +266,9 @@ def wait(module, client, experiment_id, history):
             if stopped:
                 note = "; stopped it (stop_on_timeout=true)"
             else:
-                note = "; it ended %s meanwhile" % (experiment.get("state") or {}).get("status")
+                note = "; it ended {} meanwhile".format((experiment.get("state") or {}).get("status"))
         module.fail_json(
-            msg="%s%s" % (e, note),
+            msg=f"{e}{note}",
             changed=True,
             experiment=experiment_result(experiment),
             status_history=history,
@@ -294,13 +292,17 @@ def resolve_template_id(module, client):
     if params["template_id"]:
         template = get_template(client, params["template_id"])
         if template is None:
-            module.fail_json(msg="template_id: no FIS experiment template with id %s" % params["template_id"])
+            module.fail_json(
+                msg="template_id: no FIS experiment template with id {}".format(params["template_id"])
+            )
         return template["id"]
     template = find_template(module, client, params["template_name"])
     if template is None:
         module.fail_json(
-            msg="template_name: no FIS experiment template is named %s (tag Name=%s); create it with "
-            "chaos.faults.fis_experiment_template first" % (params["template_name"], params["template_name"])
+            msg="template_name: no FIS experiment template is named {} (tag Name={}); create it with "
+            "chaos.faults.fis_experiment_template first".format(
+                params["template_name"], params["template_name"]
+            )
         )
     return template["id"]
 
@@ -333,7 +335,7 @@ def stop(module, client):
     params = module.params
     experiment = get_experiment(client, params["id"])
     if experiment is None:
-        module.fail_json(msg="id: no FIS experiment with id %s" % params["id"])
+        module.fail_json(msg="id: no FIS experiment with id {}".format(params["id"]))
     status = (experiment.get("state") or {}).get("status")
     if status in TERMINAL_STATES:
         return dict(changed=False, experiment=experiment_result(experiment))
@@ -381,7 +383,9 @@ def main():
     )
     require_chaos_pulumi(module)
     if module.params["timeout"] <= 0:
-        module.fail_json(msg="timeout: must be a positive number of seconds, got %s" % module.params["timeout"])
+        module.fail_json(
+            msg="timeout: must be a positive number of seconds, got {}".format(module.params["timeout"])
+        )
     if module.params["poll_interval"] <= 0:
         module.fail_json(msg="poll_interval: must be a positive number of seconds")
     client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())

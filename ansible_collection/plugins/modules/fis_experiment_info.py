@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fis_experiment_info
@@ -121,12 +117,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.chaos.faults.plugins.module_utils._fis import experiment_result
-from ansible_collections.chaos.faults.plugins.module_utils._fis import find_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import get_experiment
-from ansible_collections.chaos.faults.plugins.module_utils._fis import list_experiments
-from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
+from ansible_collections.chaos.faults.plugins.module_utils._fis import (
+    experiment_result,
+    find_template,
+    get_experiment,
+    list_experiments,
+    require_chaos_pulumi,
+)
 
 
 def describe(module, client):
@@ -149,7 +146,9 @@ def describe(module, client):
     if params["status"]:
         experiments = [e for e in experiments if (e.get("state") or {}).get("status") in params["status"]]
     results = [experiment_result(e) for e in experiments]
-    return sorted(results, key=lambda e: (e.get("start_time") or e.get("creation_time") or "", e["id"]), reverse=True)
+    return sorted(
+        results, key=lambda e: (e.get("start_time") or e.get("creation_time") or "", e["id"]), reverse=True
+    )
 
 
 def main():
@@ -160,7 +159,16 @@ def main():
         status=dict(
             type="list",
             elements="str",
-            choices=["pending", "initiating", "running", "completed", "stopping", "stopped", "failed", "cancelled"],
+            choices=[
+                "pending",
+                "initiating",
+                "running",
+                "completed",
+                "stopping",
+                "stopped",
+                "failed",
+                "cancelled",
+            ],
         ),
     )
     module = AnsibleAWSModule(

@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fis_experiment_template
@@ -182,7 +178,8 @@ experiment_template:
       type: list
       elements: dict
       returned: when O(state=present)
-      sample: [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx"}]
+      sample:
+        - {"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:5xx"}
     targets:
       description: Targets by the names you gave them.
       type: dict
@@ -193,8 +190,11 @@ experiment_template:
       description: Actions by the names you gave them; C(parameters) and C(targets) keys untouched.
       type: dict
       returned: when O(state=present)
-      sample: {"stopWeb": {"action_id": "aws:ec2:stop-instances",
-               "parameters": {"startInstancesAfterDuration": "PT5M"}, "targets": {"Instances": "webInstances"}}}
+      sample:
+        stopWeb:
+          action_id: aws:ec2:stop-instances
+          parameters: {"startInstancesAfterDuration": "PT5M"}
+          targets: {"Instances": "webInstances"}
     tags:
       description: The template's tags, including V(Name).
       type: dict
@@ -232,13 +232,14 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
-from ansible_collections.chaos.faults.plugins.module_utils._fis import NAME_TAG
-from ansible_collections.chaos.faults.plugins.module_utils._fis import find_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import get_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import load_desired_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
-from ansible_collections.chaos.faults.plugins.module_utils._fis import template_result
+from ansible_collections.chaos.faults.plugins.module_utils._fis import (
+    NAME_TAG,
+    find_template,
+    get_template,
+    load_desired_template,
+    require_chaos_pulumi,
+    template_result,
+)
 
 
 def _result(template, spec):
@@ -272,7 +273,9 @@ def ensure_present(module, client):
         if module.check_mode:
             planned = dict((k, v) for k, v in desired.to_create_request().items())
             planned.update(id=None, arn=None)
-            return dict(changed=True, experiment_template=_result(planned, desired), diff=dict(before={}, after=after))
+            return dict(
+                changed=True, experiment_template=_result(planned, desired), diff=dict(before={}, after=after)
+            )
         request = desired.to_create_request(client_token=str(uuid.uuid4()))
         created = client.create_experiment_template(aws_retry=True, **request)["experimentTemplate"]
         return dict(
@@ -352,7 +355,7 @@ def main():
         else:
             result = ensure_absent(module, client)
     except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="FIS experiment template %s" % module.params["name"])
+        module.fail_json_aws(e, msg="FIS experiment template {}".format(module.params["name"]))
 
     if not module._diff:  # pylint: disable=protected-access
         result.pop("diff", None)

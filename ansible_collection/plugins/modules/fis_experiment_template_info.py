@@ -1,12 +1,8 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fis_experiment_template_info
@@ -121,12 +117,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.chaos.faults.plugins.module_utils._fis import get_template
-from ansible_collections.chaos.faults.plugins.module_utils._fis import list_templates
-from ansible_collections.chaos.faults.plugins.module_utils._fis import require_chaos_pulumi
-from ansible_collections.chaos.faults.plugins.module_utils._fis import template_result
-from ansible_collections.chaos.faults.plugins.module_utils._fis import templates_named
+from ansible_collections.chaos.faults.plugins.module_utils._fis import (
+    get_template,
+    list_templates,
+    require_chaos_pulumi,
+    template_result,
+    templates_named,
+)
 
 
 def matches(summary, wanted_tags):

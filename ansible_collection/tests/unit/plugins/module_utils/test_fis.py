@@ -1,23 +1,25 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import copy
 
 import pytest
-
 from ansible_collections.chaos.faults.plugins.module_utils import _fis
 
 TEMPLATE = {
     "description": "Stop one web instance",
     "roleArn": "arn:aws:iam::123456789012:role/chaos-fis",
-    "stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web"}],
-    "targets": {"webInstances": {"resourceType": "aws:ec2:instance", "resourceTags": {"role": "web"}, "selectionMode": "COUNT(1)"}},
+    "stopConditions": [
+        {"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web"}
+    ],
+    "targets": {
+        "webInstances": {
+            "resourceType": "aws:ec2:instance",
+            "resourceTags": {"role": "web"},
+            "selectionMode": "COUNT(1)",
+        }
+    },
     "actions": {
         "stopWeb": {
             "actionId": "aws:ec2:stop-instances",
@@ -30,13 +32,15 @@ TEMPLATE = {
 
 class Failed(Exception):
     def __init__(self, kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
+        super().__init__(kwargs.get("msg"))
         self.kwargs = kwargs
 
 
 class FakeModule:
     def __init__(self, **params):
-        base = dict(name="web-stop", template=None, template_file=None, role_arn=None, tags=None, purge_tags=True)
+        base = dict(
+            name="web-stop", template=None, template_file=None, role_arn=None, tags=None, purge_tags=True
+        )
         base.update(params)
         self.params = base
         self.warnings = []
@@ -52,8 +56,14 @@ def test_snake_case_keeps_user_chosen_keys():
     out = _fis.snake_fis(
         {
             "roleArn": "r",
-            "actions": {"stopWeb": {"actionId": "a", "parameters": {"startInstancesAfterDuration": "PT5M"},
-                                    "targets": {"Instances": "webInstances"}, "startAfter": ["x"]}},
+            "actions": {
+                "stopWeb": {
+                    "actionId": "a",
+                    "parameters": {"startInstancesAfterDuration": "PT5M"},
+                    "targets": {"Instances": "webInstances"},
+                    "startAfter": ["x"],
+                }
+            },
             "targets": {"webInstances": {"resourceType": "t", "resourceTags": {"myTag": "v"}}},
             "tags": {"Name": "n", "costCenter": "1"},
             "logConfiguration": {"cloudWatchLogsConfiguration": {"logGroupArn": "g"}},
@@ -61,8 +71,14 @@ def test_snake_case_keeps_user_chosen_keys():
     )
     assert out == {
         "role_arn": "r",
-        "actions": {"stopWeb": {"action_id": "a", "parameters": {"startInstancesAfterDuration": "PT5M"},
-                                "targets": {"Instances": "webInstances"}, "start_after": ["x"]}},
+        "actions": {
+            "stopWeb": {
+                "action_id": "a",
+                "parameters": {"startInstancesAfterDuration": "PT5M"},
+                "targets": {"Instances": "webInstances"},
+                "start_after": ["x"],
+            }
+        },
         "targets": {"webInstances": {"resource_type": "t", "resource_tags": {"myTag": "v"}}},
         "tags": {"Name": "n", "costCenter": "1"},
         "log_configuration": {"cloud_watch_logs_configuration": {"log_group_arn": "g"}},
@@ -84,7 +100,11 @@ def test_experiment_failure_names_the_state_and_unfinished_actions():
 
 def test_experiment_result_has_status_and_action_states():
     result = _fis.experiment_result(
-        {"id": "E", "state": {"status": "running"}, "actions": {"stopWeb": {"actionId": "x", "state": {"status": "pending"}}}}
+        {
+            "id": "E",
+            "state": {"status": "running"},
+            "actions": {"stopWeb": {"actionId": "x", "state": {"status": "pending"}}},
+        }
     )
     assert result["status"] == "running"
     assert result["action_states"] == {"stopWeb": "pending"}
@@ -92,8 +112,11 @@ def test_experiment_result_has_status_and_action_states():
 
 
 def test_desired_template_merges_role_arn_and_tags():
-    module = FakeModule(template=dict(TEMPLATE, tags={"team": "web"}), role_arn="arn:aws:iam::123456789012:role/other",
-                        tags={"owner": "sre"})
+    module = FakeModule(
+        template=dict(TEMPLATE, tags={"team": "web"}),
+        role_arn="arn:aws:iam::123456789012:role/other",
+        tags={"owner": "sre"},
+    )
     data, explicit = _fis.load_desired_template(module)
     assert data["roleArn"] == "arn:aws:iam::123456789012:role/other"
     assert data["tags"] == {"team": "web", "owner": "sre", "Name": "web-stop"}

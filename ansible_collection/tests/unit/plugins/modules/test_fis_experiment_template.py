@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import copy
 
@@ -14,8 +9,16 @@ from ansible_collections.chaos.faults.plugins.modules import fis_experiment_temp
 TEMPLATE = {
     "description": "Stop one web instance",
     "roleArn": "arn:aws:iam::123456789012:role/chaos-fis",
-    "stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web"}],
-    "targets": {"webInstances": {"resourceType": "aws:ec2:instance", "resourceTags": {"role": "web"}, "selectionMode": "COUNT(1)"}},
+    "stopConditions": [
+        {"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web"}
+    ],
+    "targets": {
+        "webInstances": {
+            "resourceType": "aws:ec2:instance",
+            "resourceTags": {"role": "web"},
+            "selectionMode": "COUNT(1)",
+        }
+    },
     "actions": {
         "stopWeb": {
             "actionId": "aws:ec2:stop-instances",
@@ -40,10 +43,14 @@ class FakeFis:
             def paginate(self, **kwargs):
                 class Pages:
                     def build_full_result(self):
-                        return {"experimentTemplates": [
-                            {"id": t["id"], "tags": dict(t["tags"])} for t in fake.templates.values()
-                        ]}
+                        return {
+                            "experimentTemplates": [
+                                {"id": t["id"], "tags": dict(t["tags"])} for t in fake.templates.values()
+                            ]
+                        }
+
                 return Pages()
+
         assert name == "list_experiment_templates"
         return Paginator()
 
@@ -52,7 +59,8 @@ class FakeFis:
 
     def create_experiment_template(self, aws_retry=False, **request):
         self.writes.append("create")
-        template = dict(request, id="EXT%d" % len(self.templates), arn="arn:fis:EXT%d" % len(self.templates))
+        number = len(self.templates)
+        template = dict(request, id=f"EXT{number}", arn=f"arn:fis:EXT{number}")
         template.pop("clientToken", None)
         template.setdefault("tags", {})
         self.templates[template["id"]] = template
@@ -80,7 +88,9 @@ class FakeFis:
 
 class FakeModule:
     def __init__(self, check_mode=False, **params):
-        base = dict(name="web-stop", template=TEMPLATE, template_file=None, role_arn=None, tags=None, purge_tags=True)
+        base = dict(
+            name="web-stop", template=TEMPLATE, template_file=None, role_arn=None, tags=None, purge_tags=True
+        )
         base.update(params)
         self.params = base
         self.check_mode = check_mode
@@ -109,7 +119,9 @@ def test_check_mode_plans_the_update_and_writes_nothing():
     module_under_test.ensure_present(FakeModule(), fis)
     changed = copy.deepcopy(TEMPLATE)
     changed["description"] = "new"
-    planned = module_under_test.ensure_present(FakeModule(check_mode=True, template=changed, tags={"a": "1"}), fis)
+    planned = module_under_test.ensure_present(
+        FakeModule(check_mode=True, template=changed, tags={"a": "1"}), fis
+    )
     assert planned["changed"] is True
     assert fis.writes == ["create"]
     assert planned["diff"]["after"]["description"] == "new"
@@ -128,4 +140,6 @@ def test_update_and_purge_tags_keep_the_name_tag():
     template = list(fis.templates.values())[0]
     assert len(fis.templates) == 1
     assert template["tags"] == {"Name": "web-stop", "new": "y"}
-    assert result["experiment_template"]["actions"]["stopWeb"]["parameters"] == {"startInstancesAfterDuration": "PT10M"}
+    assert result["experiment_template"]["actions"]["stopWeb"]["parameters"] == {
+        "startInstancesAfterDuration": "PT10M"
+    }
