@@ -889,25 +889,29 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
         f'<text x="{left + plot_w / 2}" y="{chart_top + chart_h + 34}" text-anchor="middle" '
         f'fill="#495057">seconds since {e(t0.strftime("%Y-%m-%d %H:%M:%S"))} UTC</text>'
     )
-    series: dict[str, list[tuple[float, dict]]] = {}
-    for p, s in samples:
-        series.setdefault(f"{p['activity']['name']} @ {p['host']}", []).append((x(parse_time(s["t"])), s))
+    # one series per probe and host; its line is broken between phases (one path per probe run)
+    series: dict[str, list[list[tuple[float, dict]]]] = {}
+    for p in all_probes(journal):
+        if p["samples"]:
+            run = [(x(parse_time(s["t"])), s) for s in p["samples"]]
+            series.setdefault(f"{p['activity']['name']} @ {p['host']}", []).append(run)
     legend_y = chart_top + chart_h + 58
     legend_x = left
-    for n, (name, pts) in enumerate(sorted(series.items())):
+    for n, (name, runs) in enumerate(sorted(series.items())):
         color = SERIES_COLORS[n % len(SERIES_COLORS)]
-        pts.sort(key=lambda q: q[0])
-        path = []
-        for xx, s in pts:
-            if s["ok"] and isinstance(s.get("latency_ms"), (int, float)):
-                yy = chart_top + chart_h - chart_h * s["latency_ms"] / ymax
-                path.append(f"{'M' if not path else 'L'}{xx:.1f},{yy:.1f}")
-        if len(path) > 1:
-            parts.append(
-                f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="1.2" '
-                f'stroke-opacity="0.7"/>'
-            )
-        for xx, s in pts:
+        for run in runs:
+            run.sort(key=lambda q: q[0])
+            path = []
+            for xx, s in run:
+                if s["ok"] and isinstance(s.get("latency_ms"), (int, float)):
+                    yy = chart_top + chart_h - chart_h * s["latency_ms"] / ymax
+                    path.append(f"{'M' if not path else 'L'}{xx:.1f},{yy:.1f}")
+            if len(path) > 1:
+                parts.append(
+                    f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="1.2" '
+                    f'stroke-opacity="0.7"/>'
+                )
+        for xx, s in (pt for run in runs for pt in run):
             if s["ok"] and isinstance(s.get("latency_ms"), (int, float)):
                 yy = chart_top + chart_h - chart_h * s["latency_ms"] / ymax
                 parts.append(
