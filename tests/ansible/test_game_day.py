@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
+import subprocess
+import time
 from pathlib import Path
 
+from tests.ansible.test_multihost_faults import leftovers, ts, wait_until
 from tests.harness import hosts as hosts_harness
-from tests.harness.ansible import ROOT, AnsibleEnv, run_playbook
+from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, run_playbook
 from tests.harness.hosts import TestHosts
 
 test_hosts = hosts_harness.test_hosts
@@ -134,3 +139,34 @@ def test_abort_file_stops_the_game_day_before_any_fault(ansible: AnsibleEnv, tmp
     assert journal["run"] == []
     assert any("abort file" in r for r in journal["reasons"])
     assert "HTML report: " in result.task("The HTML report")["msg"]
+
+
+def test_killed_game_day_leaves_an_interrupted_journal_and_clean_hosts(
+    test_hosts, ansible: AnsibleEnv, tmp_path: Path
+) -> None:
+    hosts: TestHosts = test_hosts(2)
+    command = [
+        str(VENV_BIN / "ansible-playbook"),
+        "-i",
+        str(hosts.inventory),
+        str(PLAYBOOKS / "multihost.yml"),
+        "-e",
+        json.dumps({"game_day_output_dir": str(tmp_path), "fault_seconds": 5}),
+    ]
+    with open(tmp_path / "playbook.log", "wb") as log:
+        proc = subprocess.Popen(
+            command, env=ansible.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_until(lambda: all(h.fault_records() for h in hosts), 120, 0.1, "a fault on every host")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    journal = only_journal(tmp_path)
+    assert journal["status"] == "interrupted"
+    assert not (next(tmp_path.glob("*/journal.json")).parent / "report.html").exists()
+    deadline = max(ts(r["reverts_at"]) for h in hosts for r in h.fault_records())
+    time.sleep(max(0.0, deadline - time.time()))
+    for h in hosts:
+        wait_until(lambda h=h: leftovers(h) == [], 10, 0.2, f"{h.name} to be clean")
+        assert {r["reverted_by"] for r in h.fault_records()} == {"duration"}
