@@ -4,6 +4,7 @@
 
 import copy
 
+import pytest
 from ansible_collections.chaos.faults.plugins.modules import fis_experiment_template as module_under_test
 
 TEMPLATE = {
@@ -143,3 +144,14 @@ def test_update_and_purge_tags_keep_the_name_tag():
     assert result["experiment_template"]["actions"]["stopWeb"]["parameters"] == {
         "startInstancesAfterDuration": "PT10M"
     }
+
+
+def test_two_templates_with_the_same_name_are_refused():
+    fis = FakeFis()
+    module_under_test.ensure_present(FakeModule(), fis)
+    fis.templates["EXT9"] = dict(list(fis.templates.values())[0], id="EXT9", arn="arn:fis:EXT9")
+    with pytest.raises(AssertionError) as failed:
+        module_under_test.ensure_present(FakeModule(), fis)
+    msg = failed.value.args[0]["msg"]
+    assert msg.startswith("2 FIS experiment templates have the tag Name=web-stop (ids: EXT0, EXT9)")
+    assert fis.writes == ["create"]
