@@ -104,28 +104,35 @@ def _prerequisites() -> tuple[Any, Any]:
     return harness_ansible, harness_hosts
 
 
-def _make_fleet(harness_hosts: Any, factory: Any, count: int) -> tuple[list[Any], list[Path]]:
-    """`count` hosts in groups of at most 15 (the harness makes up to 20 per bridge)."""
+def _make_fleet(factory: Any, count: int, work: Path) -> tuple[list[Any], Path]:
+    """`count` hosts in groups of at most 15 (the harness makes up to 20 per bridge), and one
+    inventory for all of them. Each group has its own SSH key in its inventory's `all` vars, so the
+    merged inventory moves the key to each host (two `-i` files would let the last key win)."""
     hosts: list[Any] = []
-    inventories: list[Path] = []
+    merged: dict[str, Any] = {"all": {"hosts": {}, "vars": {}}}
     group_no = 0
     while len(hosts) < count:
         n = min(15, count - len(hosts))
         group_no += 1
         group = factory(n, names=[f"g{group_no}h{i + 1}" for i in range(n)])
         hosts.extend(group.hosts)
-        inventories.append(group.inventory)
-    return hosts, inventories
+        inventory = json.loads(group.inventory.read_text())["all"]
+        group_vars = dict(inventory["vars"])
+        key = group_vars.pop("ansible_ssh_private_key_file")
+        merged["all"]["vars"].update(group_vars)
+        for name, host_vars in inventory["hosts"].items():
+            merged["all"]["hosts"][name] = {**host_vars, "ansible_ssh_private_key_file": key}
+    path = work / f"inventory-{count}.json"
+    path.write_text(json.dumps(merged, indent=2))
+    return hosts, path
 
 
-def _play(ansible: Any, harness_ansible: Any, playbook: Path, inventories: list[Path], forks: int) -> Any:
-    """Run a playbook over every inventory; returns (t0 epoch, wall seconds, PlaybookResult)."""
-    args = ["-f", str(forks)]
-    for inv in inventories[1:]:
-        args += ["-i", str(inv)]
+def _play(ansible: Any, harness_ansible: Any, playbook: Path, inventory: Path, forks: int) -> Any:
+    """Run a playbook over the fleet; returns (t0 epoch, wall seconds, PlaybookResult)."""
     t0 = time.time()
     p0 = time.perf_counter()
-    result = harness_ansible.run_playbook(playbook, ansible, inventory=inventories[0], args=args, timeout=900)
+    result = harness_ansible.run_playbook(playbook, ansible, inventory=inventory, args=["-f", str(forks)],
+                                          timeout=900)
     wall = time.perf_counter() - p0
     if result.rc != 0:
         raise RuntimeError(f"{playbook.name} failed:\n{result.output[-4000:]}")
@@ -160,14 +167,14 @@ def collect(ctx: Context) -> list[Row]:
     try:
         for size in sizes:
             ctx.log(f"fleet: making {size} namespace hosts")
-            hosts, inventories = _make_fleet(harness_hosts, factory, size)
+            hosts, inventory = _make_fleet(factory, size, work)
             forks = size
             figures: dict[str, dict[str, list[float]]] = {"ours": {}, "baseline": {}}
             for r in range(rounds):
                 order = ("ours", "baseline") if r % 2 == 0 else ("baseline", "ours")
                 for who in order:
                     ctx.log(f"fleet: {size} hosts, round {r + 1}/{rounds}, {who}")
-                    for metric, value in _round(ansible, harness_ansible, books, who, hosts, inventories,
+                    for metric, value in _round(ansible, harness_ansible, books, who, hosts, inventory,
                                                 forks).items():
                         figures[who].setdefault(metric, []).append(value)
             for metric in figures["ours"]:
@@ -182,12 +189,12 @@ def collect(ctx: Context) -> list[Row]:
 
 
 def _round(ansible: Any, harness_ansible: Any, books: dict[str, Path], who: str, hosts: list[Any],
-           inventories: list[Path], forks: int) -> dict[str, float]:
-    t0, inject_wall, inject = _play(ansible, harness_ansible, books[f"{who}-inject"], inventories, forks)
+           inventory: Path, forks: int) -> dict[str, float]:
+    t0, inject_wall, inject = _play(ansible, harness_ansible, books[f"{who}-inject"], inventory, forks)
     blocked = [h.name for h in hosts if h.tcp_open(BLACKHOLE_PORT, timeout=0.5)]
     if blocked:
         raise RuntimeError(f"{who}: port {BLACKHOLE_PORT} still open after inject on {', '.join(blocked)}")
-    t1, revert_wall, revert = _play(ansible, harness_ansible, books[f"{who}-revert"], inventories, forks)
+    t1, revert_wall, revert = _play(ansible, harness_ansible, books[f"{who}-revert"], inventory, forks)
     if who == "ours":
         results = _host_results(inject, "inject", hosts)
         ids = {h.name: r["fault_id"] for h, r in zip(hosts, results, strict=True)}
