@@ -348,7 +348,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             lines.append(f"**{bench['status']}**: {bench['reason']}")
             lines.append("")
             continue
-        lines.append(f"_{bench['seconds']:.0f} s wall, load before {bench['load_before']}_")
+        lines.append(f"_{bench['seconds']:.0f} s wall; load average before {bench['load_before']}, "
+                     f"after {bench.get('load_after')}_")
         lines.append("")
         lines.append("| case | metric | unit | ours | baseline | baseline figure | ratio | n |")
         lines.append("|---|---|---|---|---|---|---|---|")
