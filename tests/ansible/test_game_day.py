@@ -38,7 +38,13 @@ def test_local_example_completes_and_prints_the_html_report(ansible: AnsibleEnv,
     result = run_playbook(
         EXAMPLE,
         ansible,
-        extra_vars={"demo_port": port, "fault_seconds": 3, "game_day_output_dir": str(tmp_path)},
+        extra_vars={
+            "demo_port": port,
+            "fault_seconds": 3,
+            "max_latency_ms": 5000,
+            "guard_latency_ms": 10000,
+            "game_day_output_dir": str(tmp_path),
+        },
     )
     assert result.rc == 0, result.output
     last = result.task("The HTML report")["msg"]
