@@ -53,6 +53,9 @@ def test_network_latency_inside_vm() -> None:
             for k, v in env.items()
             if k.startswith(("ANSIBLE_", "PYTHON")) or k == "PATH"
         )
+        # modules run with the plain system Python (a short startup matters without KVM), no temp files
+        env["ANSIBLE_PYTHON_INTERPRETER"] = "/usr/bin/python3"
+        env["ANSIBLE_PIPELINING"] = "true"
         (shared / "ansible.cfg").write_text("")
         env["ANSIBLE_CONFIG"] = str(shared / "ansible.cfg")
         script = f"""
