@@ -11,10 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.ansible.test_multihost_faults import leftovers, ts, wait_until
 from tests.harness import hosts as hosts_harness
 from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, run_playbook
-from tests.harness.hosts import TestHosts
+from tests.harness.hosts import TestHosts, leftovers, ts, wait_until
 
 test_hosts = hosts_harness.test_hosts
 

@@ -13,67 +13,17 @@ import signal
 import subprocess
 import time
 import urllib.request
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.harness import hosts as hosts_harness
 from tests.harness.ansible import VENV_BIN, AnsibleEnv, run_playbook
-from tests.harness.hosts import TestHost, TestHosts
+from tests.harness.hosts import TestHosts, iptables_rules, leftovers, ruleset, ts, wait_until
 
 test_hosts = hosts_harness.test_hosts
 
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "multihost"
-
-
-def ts(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def ruleset(host: TestHost) -> str:
-    return host.run("nft", "list", "ruleset", check=True).stdout.strip()
-
-
-def iptables_rules(host: TestHost) -> str:
-    out = host.run("iptables-save").stdout
-    return "\n".join(ln for ln in out.splitlines() if ln.startswith("-A"))
-
-
-def qdiscs(host: TestHost) -> str:
-    return host.run("tc", "qdisc", "show", "dev", "eth0", check=True).stdout
-
-
-def leftovers(host: TestHost) -> list[str]:
-    """Anything a fault could have left on the host: processes, rules, qdiscs, fill files, live records."""
-    found = []
-    for proc in host.processes():
-        if not (proc.startswith(("sshd:", "ps ")) or "host_init.py" in proc or "demo_service.py" in proc):
-            found.append(f"process {proc!r}")
-    if ruleset(host):
-        found.append(f"nft ruleset {ruleset(host)!r}")
-    if iptables_rules(host):
-        found.append(f"iptables {iptables_rules(host)!r}")
-    if "netem" in qdiscs(host) or "tbf" in qdiscs(host):
-        found.append(f"qdisc {qdiscs(host)!r}")
-    files = host.run("find", host.scratch, "-mindepth", "1").stdout.split()
-    if files:
-        found.append(f"files {files}")
-    for rec in host.fault_records():
-        if not rec.get("reverted_at"):
-            found.append(f"record {rec.get('fault_id')} not reverted")
-    return found
 
 
 def test_blackhole_on_two_of_three_hosts_then_restored(test_hosts, ansible: AnsibleEnv) -> None:

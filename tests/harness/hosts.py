@@ -44,7 +44,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -476,6 +478,62 @@ class HostFactory:
                 host.process.wait(timeout=5)
         _kill_netns_processes(host.netns)
         _sh(["ip", "netns", "delete", host.netns], check=False)
+
+
+# ---- looking at a host from outside the system under test
+
+
+def ts(text: str) -> float:
+    """Epoch seconds of an ISO-8601 time as the fault records write it."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def wait_until(
+    predicate: Callable[[], Any], timeout: float, interval: float = 0.1, what: str = "condition"
+) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned) or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def ruleset(host: TestHost) -> str:
+    return host.run("nft", "list", "ruleset", check=True).stdout.strip()
+
+
+def iptables_rules(host: TestHost) -> str:
+    out = host.run("iptables-save").stdout
+    return "\n".join(ln for ln in out.splitlines() if ln.startswith("-A"))
+
+
+def qdiscs(host: TestHost) -> str:
+    return host.run("tc", "qdisc", "show", "dev", "eth0", check=True).stdout
+
+
+def leftovers(host: TestHost) -> list[str]:
+    """Anything a fault could have left on the host: processes, rules, qdiscs, fill files, live records."""
+    found = []
+    for proc in host.processes():
+        if not (proc.startswith(("sshd:", "ps ")) or "host_init.py" in proc or "demo_service.py" in proc):
+            found.append(f"process {proc!r}")
+    if ruleset(host):
+        found.append(f"nft ruleset {ruleset(host)!r}")
+    if iptables_rules(host):
+        found.append(f"iptables {iptables_rules(host)!r}")
+    if "netem" in qdiscs(host) or "tbf" in qdiscs(host):
+        found.append(f"qdisc {qdiscs(host)!r}")
+    files = host.run("find", host.scratch, "-mindepth", "1").stdout.split()
+    if files:
+        found.append(f"files {files}")
+    for rec in host.fault_records():
+        if not rec.get("reverted_at"):
+            found.append(f"record {rec.get('fault_id')} not reverted")
+    return found
 
 
 def require_host_tools() -> None:
