@@ -262,7 +262,8 @@ def print_report(data: dict[str, Any]) -> None:
     print("\nguard violation → revert complete (ms)     p50      p99      max")
     for interval, values in data["guard_to_revert"].items():
         print(
-            f"  cpu_stress, interval_ms={interval:<16} {percentile(values, 50):7.1f} {percentile(values, 99):8.1f}"
+            f"  cpu_stress, interval_ms={interval:<16} {percentile(values, 50):7.1f}"
+            f" {percentile(values, 99):8.1f}"
             f" {max(values):8.1f}"
         )
     print("\nCPU-stress fidelity, 1 worker      requested  absolute  vs 100%-busy reference (reference got)")
