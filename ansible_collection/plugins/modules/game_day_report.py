@@ -11,7 +11,7 @@ module: game_day_report
 short_description: Write the journal and the Markdown/HTML report of a game day
 version_added: 0.1.0
 description:
-  - Used by the M(chaos.faults.game_day) role on the controller (C(delegate_to: localhost)).
+  - Used by the M(chaos.faults.game_day) role on the controller (delegated to C(localhost)).
   - Builds a journal in the shape of Chaos Toolkit's run journal (C(status), C(deviated),
     C(steady_states), C(run), C(rollbacks)) plus an C(events) list where every event has a
     timestamp and a host, and writes C(journal.json), C(report.md) and a self-contained
@@ -96,7 +96,7 @@ options:
     type: str
     default: ""
 author:
-  - chaos-pulumi contributors
+  - chaos-pulumi contributors (@chaos-pulumi)
 """
 
 EXAMPLES = r"""
@@ -861,8 +861,8 @@ def svg_timeline(journal: dict, width: int = 960) -> str:
             f'<rect x="{x(start):.1f}" y="{chart_top + chart_h - 6}" width="{max(x(end) - x(start), 1):.1f}" '
             f'height="6" fill="{color}" fill-opacity="0.6"><title>{e(_lane_key(w))}</title></rect>'
         )
-    samples = [(p, s) for p in all_probes(journal) for s in p["samples"]]
-    lat = [s["latency_ms"] for _, s in samples if s["ok"] and isinstance(s.get("latency_ms"), (int, float))]
+    samples = [s for p in all_probes(journal) for s in p["samples"]]
+    lat = [s["latency_ms"] for s in samples if s["ok"] and isinstance(s.get("latency_ms"), (int, float))]
     ymax = max(max(lat) * 1.15 if lat else 1.0, 1.0)
     parts.append(
         f'<rect x="{left}" y="{chart_top}" width="{plot_w}" height="{chart_h}" fill="none" stroke="#adb5bd"/>'
