@@ -261,3 +261,13 @@ def test_write_reports_writes_three_files(tmp_path: Path) -> None:
 )
 def test_parse_time_accepts_iso_and_epoch(value) -> None:
     assert gdr.parse_time(value).isoformat() == "2026-01-01T12:00:00+00:00"
+
+
+def test_instant_fault_is_a_point_not_an_open_window() -> None:
+    inj = injection("web1", "k1", 4, 0)
+    inj["module"] = "process_kill"
+    inj["result"] = {"changed": True, "fault": "process_kill", "fault_id": "k1", "started_at": at(4)}
+    journal = gdr.build_journal(params(injections=[inj], records=[]))
+    [window] = journal["faults"]
+    assert window["end"] == window["start"] == at(4)
+    assert journal["status"] == "completed"

@@ -420,6 +420,8 @@ def _window(host: Any, module: Any, result: dict, rec: dict, foreign: bool = Fal
     start = iso(rec.get("started_at")) or iso(result.get("started_at"))
     planned_end = iso(rec.get("reverts_at")) or iso(result.get("reverts_at"))
     end = iso(rec.get("reverted_at"))
+    if end is None and (rec.get("state") == "done" or module == "process_kill"):
+        end = start  # an instant fault (process_kill): nothing to revert
     return {
         "host": host,
         "fault": module or "fault",
