@@ -2,100 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from chaos_pulumi.local import (  # noqa: F401  (re-exported for tests and benchmarks)
+    FAKE_ACCESS_KEY,
+    FAKE_SECRET_KEY,
+    REGION,
+    MotoServer,
+    free_port,
+    moto_server_process,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytest_plugins = ["tests.harness.ansible", "tests.harness.pulumi"]  # ansible*, pulumi_cli/env/stack fixtures
-
-# Dummy credentials: moto accepts anything; tests grep state and logs for the secret to prove it never leaks.
-FAKE_ACCESS_KEY = "AKIACHAOSPULUMITEST1"
-FAKE_SECRET_KEY = "chaos-pulumi-test-secret-0123456789abcdef"
-REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class MotoServer:
-    url: str
-    env: dict[str, str]
-
-    def reset(self) -> None:
-        """Forget every resource, so each test starts from an empty account."""
-        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
-
-    def client(self, service: str = "fis"):
-        import boto3
-
-        return boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_ACCESS_KEY,
-            aws_secret_access_key=FAKE_SECRET_KEY,
-        )
-
-
-@contextlib.contextmanager
-def moto_server_process(log: Path) -> Iterator[MotoServer]:
-    """Start a moto server on a free loopback port (output to `log`); stop it on exit.
-
-    The `moto_server` fixture uses it; so do the benchmarks in bench/, which run outside pytest.
-    """
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"moto server did not start; log:\n{log.read_text()}") from None
-            time.sleep(0.2)
-    env = {
-        "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        # Never let a developer's real profile or instance metadata leak into tests.
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    try:
-        yield MotoServer(url=url, env=env)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from chaos_pulumi.local import moto_server_process
 
-from tests.conftest import moto_server_process  # noqa: E402  (the project's one moto launcher)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pulumi_env(work: Path, aws_env: dict[str, str]) -> dict[str, str]:
