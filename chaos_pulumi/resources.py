@@ -158,20 +158,18 @@ class ReportConfiguration(_FileFormat):
     post_experiment_duration: Input[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        # The spec layer owns the file-format layout; imported here so importing the typed args stays cheap.
+        from chaos_pulumi.spec.model import report_configuration_dict
+
+        s3 = None
         if self.s3_bucket_name is not None:
-            out["outputs"] = {
-                "s3Configuration": _drop_none({"bucketName": self.s3_bucket_name, "prefix": self.s3_prefix})
-            }
-        if self.cloudwatch_dashboards:
-            out["dataSources"] = {
-                "cloudWatchDashboards": [{"dashboardIdentifier": d} for d in self.cloudwatch_dashboards]
-            }
-        if self.pre_experiment_duration is not None:
-            out["preExperimentDuration"] = self.pre_experiment_duration
-        if self.post_experiment_duration is not None:
-            out["postExperimentDuration"] = self.post_experiment_duration
-        return out
+            s3 = _drop_none({"bucketName": self.s3_bucket_name, "prefix": self.s3_prefix})
+        return report_configuration_dict(
+            s3_configuration=s3,
+            cloudwatch_dashboards=self.cloudwatch_dashboards,
+            pre_experiment_duration=self.pre_experiment_duration,
+            post_experiment_duration=self.post_experiment_duration,
+        )
 
 
 def template_document(

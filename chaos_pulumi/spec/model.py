@@ -9,7 +9,7 @@ exactly when the two templates mean the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,6 +235,29 @@ class ExperimentOptions:
         return out
 
 
+def report_configuration_dict(
+    *,
+    s3_configuration: Mapping[str, Any] | None,
+    cloudwatch_dashboards: Sequence[Any] | None,
+    pre_experiment_duration: Any,
+    post_experiment_duration: Any,
+) -> dict[str, Any]:
+    """The file-format ``experimentReportConfiguration`` from its parts (``None`` parts and an empty
+    dashboard list left out). Values are placed as given, so Pulumi Outputs pass through untouched."""
+    out: dict[str, Any] = {}
+    if s3_configuration is not None:
+        out["outputs"] = {"s3Configuration": s3_configuration}
+    if cloudwatch_dashboards:
+        out["dataSources"] = {
+            "cloudWatchDashboards": [{"dashboardIdentifier": d} for d in cloudwatch_dashboards]
+        }
+    if pre_experiment_duration is not None:
+        out["preExperimentDuration"] = pre_experiment_duration
+    if post_experiment_duration is not None:
+        out["postExperimentDuration"] = post_experiment_duration
+    return out
+
+
 @dataclass(frozen=True)
 class ReportConfiguration:
     s3_output: S3Location | None = None
@@ -261,18 +284,12 @@ class ReportConfiguration:
         return None if report == cls() else report
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.s3_output is not None:
-            out["outputs"] = {"s3Configuration": self.s3_output.to_dict()}
-        if self.cloudwatch_dashboards:
-            out["dataSources"] = {
-                "cloudWatchDashboards": [{"dashboardIdentifier": d} for d in self.cloudwatch_dashboards]
-            }
-        if self.pre_experiment_duration is not None:
-            out["preExperimentDuration"] = self.pre_experiment_duration
-        if self.post_experiment_duration is not None:
-            out["postExperimentDuration"] = self.post_experiment_duration
-        return out
+        return report_configuration_dict(
+            s3_configuration=self.s3_output.to_dict() if self.s3_output is not None else None,
+            cloudwatch_dashboards=self.cloudwatch_dashboards,
+            pre_experiment_duration=self.pre_experiment_duration,
+            post_experiment_duration=self.post_experiment_duration,
+        )
 
 
 @dataclass(frozen=True)
