@@ -20,13 +20,12 @@ machine's, so host timestamps compare):
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchSkipped, Context, Row, Stats
+from bench.common import BenchSkipped, Context, Row, Stats, namespace_host_harness
 
 BLACKHOLE_PORT = 8080
 FAULT_DURATION_S = 300  # long enough that only our `state: absent` ends it within a round
@@ -88,16 +87,7 @@ def _epoch(stamp: str) -> float:
 
 
 def _prerequisites() -> tuple[Any, Any]:
-    if os.geteuid() != 0:
-        raise BenchSkipped("namespace hosts need root")
-    try:
-        from tests.harness import ansible as harness_ansible
-        from tests.harness import hosts as harness_hosts
-    except ImportError as e:
-        raise BenchSkipped(f"test-host harness not there yet: {e}") from e
-    missing = harness_hosts.missing_tools()
-    if missing:
-        raise BenchSkipped(f"namespace hosts need {', '.join(missing)}: run scripts/install-system-deps")
+    harness_ansible, harness_hosts = namespace_host_harness("namespace hosts")
     module = Path(harness_ansible.COLLECTION_SRC) / "plugins" / "modules" / "network_blackhole.py"
     if not module.exists():
         raise BenchSkipped("chaos.faults.network_blackhole is not there yet")

@@ -23,14 +23,13 @@ Toolkit only rolls back after the method, when asked to; see bench/README.md).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchSkipped, Context, Row, Stats
+from bench.common import BenchSkipped, Context, Row, Stats, namespace_host_harness
 
 GUARD_INTERVAL_MS = 200
 
@@ -54,17 +53,7 @@ NOT_MEASURED = {
 
 
 def _prerequisites() -> tuple[Any, Any]:
-    if os.geteuid() != 0:
-        raise BenchSkipped("faults and namespace hosts need root")
-    try:
-        from tests.harness import ansible as harness_ansible
-        from tests.harness import hosts as harness_hosts
-    except ImportError as e:
-        raise BenchSkipped(f"test-host harness not there yet: {e}") from e
-    missing = harness_hosts.missing_tools()
-    if missing:
-        raise BenchSkipped(f"namespace hosts need {', '.join(missing)}: run scripts/install-system-deps")
-    return harness_ansible, harness_hosts
+    return namespace_host_harness("faults and namespace hosts")
 
 
 def _post(url: str) -> None:

@@ -245,6 +245,22 @@ def require_executable(name: str, hint: str) -> str:
     return path
 
 
+def namespace_host_harness(who_needs_root: str) -> tuple[Any, Any]:
+    """The test-host harness modules `(tests.harness.ansible, tests.harness.hosts)`, or BenchSkipped
+    saying what is missing: root (`who_needs_root` need it), the harness itself, or its system tools."""
+    if os.geteuid() != 0:
+        raise BenchSkipped(f"{who_needs_root} need root")
+    try:
+        from tests.harness import ansible as harness_ansible
+        from tests.harness import hosts as harness_hosts
+    except ImportError as e:
+        raise BenchSkipped(f"test-host harness not there yet: {e}") from e
+    missing = harness_hosts.missing_tools()
+    if missing:
+        raise BenchSkipped(f"namespace hosts need {', '.join(missing)}: run scripts/install-system-deps")
+    return harness_ansible, harness_hosts
+
+
 # ----------------------------------------------------------------------------------------- machine
 
 
