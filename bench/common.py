@@ -407,12 +407,10 @@ def chdir(path: Path) -> Iterator[None]:
 # ------------------------------------------------------------------------------ FIS call counting
 
 
-class CountingProxy:
-    """An HTTP proxy on a free loopback port in front of the moto server that counts FIS API calls.
-
-    Point a tool's AWS_ENDPOINT_URL at `url` instead of moto's; `snapshot()` returns the calls seen
-    so far as {"GET /experimentTemplates/{id}": n, ...}, and `reads`/`writes` split them by method.
-    """
+class LoopbackProxy:
+    """An HTTP proxy on a free loopback port that forwards every request, as it is, to `upstream` (the
+    moto server). Each request is passed to `seen(method, path)` before it is forwarded: subclasses
+    record or count there. Point a tool's AWS_ENDPOINT_URL at `url` instead of moto's."""
 
     def __init__(self, upstream: str) -> None:
         import http.client
@@ -420,8 +418,6 @@ class CountingProxy:
         import threading
         import urllib.parse
 
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
         target = urllib.parse.urlsplit(upstream)
         proxy = self
 
@@ -434,7 +430,7 @@ class CountingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                proxy._count(self.command, self.path)
+                proxy.seen(self.command, self.path)
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -460,6 +456,28 @@ class CountingProxy:
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def seen(self, method: str, path: str) -> None:
+        """Called with each request's method and raw path (query included) before it is forwarded."""
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class CountingProxy(LoopbackProxy):
+    """A `LoopbackProxy` that counts FIS API calls.
+
+    `snapshot()` returns the calls seen so far as {"GET /experimentTemplates/{id}": n, ...}, and
+    `reads`/`writes` split them by method.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        super().__init__(upstream)
+
     @staticmethod
     def operation(method: str, path: str) -> str:
         """FIS REST path with ids replaced: `GET /experimentTemplates/{id}`."""
@@ -467,7 +485,7 @@ class CountingProxy:
         shape = [parts[0]] + ["{id}" for _ in parts[1:2]] + parts[2:]
         return f"{method} /{'/'.join(p for p in shape if p)}"
 
-    def _count(self, method: str, path: str) -> None:
+    def seen(self, method: str, path: str) -> None:
         if path.startswith("/moto-api"):
             return
         op = self.operation(method, path)
@@ -489,7 +507,3 @@ class CountingProxy:
     @staticmethod
     def writes(calls: Mapping[str, int]) -> int:
         return sum(n for op, n in calls.items() if not op.startswith(("GET ", "HEAD ")))
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

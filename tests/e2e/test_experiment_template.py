@@ -1,14 +1,13 @@
 """ExperimentTemplate through the real Pulumi CLI and engine, against a real moto server.
 
-Every FIS call the providers make goes through a recording proxy in front of moto, so the tests can
-say exactly which calls an operation made (a no-change `up` must make no FIS write call at all).
+Every FIS call the providers make goes through a recording proxy in front of moto (a subclass of the
+benchmarks' LoopbackProxy), so the tests can say exactly which calls an operation made (a no-change
+`up` must make no FIS write call at all).
 One stack is reused across the steps of a scenario, so the file stays fast.
 """
 
 from __future__ import annotations
 
-import http.client
-import http.server
 import json
 import shutil
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.common import LoopbackProxy
 from chaos_pulumi.spec import TemplateSpec
 from tests.conftest import FAKE_SECRET_KEY
 from tests.harness.pulumi import PulumiStack, StackFactory
@@ -31,48 +31,17 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_TYPE = "pulumi-python:dynamic/fis:ExperimentTemplate"
 
 
-class FisRecorder:
+class FisRecorder(LoopbackProxy):
     """A loopback HTTP proxy in front of the moto server that records every call: (method, path)."""
 
     def __init__(self, upstream: str) -> None:
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        target = urllib.parse.urlsplit(upstream)
-        recorder = self
+        super().__init__(upstream)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args: object) -> None:
-                return None
-
-            def forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                with recorder._lock:
-                    recorder.calls.append((self.command, urllib.parse.unquote(self.path)))
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                finally:
-                    conn.close()
-                self.send_response(resp.status)
-                for key, value in resp.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = forward
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+    def seen(self, method: str, path: str) -> None:
+        with self._lock:
+            self.calls.append((method, urllib.parse.unquote(path)))
 
     def mark(self) -> int:
         with self._lock:
@@ -84,10 +53,6 @@ class FisRecorder:
 
     def writes_since(self, mark: int) -> list[tuple[str, str]]:
         return [c for c in self.since(mark) if c[0] not in ("GET", "HEAD")]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture
