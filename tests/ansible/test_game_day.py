@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 from tests.harness import hosts as hosts_harness
-from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, run_playbook
+from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, kill_playbook, run_playbook
 from tests.harness.hosts import TestHosts, leftovers, ts, wait_until
 
 test_hosts = hosts_harness.test_hosts
@@ -165,8 +163,7 @@ def test_killed_game_day_leaves_an_interrupted_journal_and_clean_hosts(
     try:
         wait_until(lambda: all(h.fault_records() for h in hosts), 120, 0.1, "a fault on every host")
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        kill_playbook(proc)  # ansible-playbook and its detached workers, as a crash would
     journal = only_journal(tmp_path)
     assert journal["status"] == "interrupted"
     assert not (next(tmp_path.glob("*/journal.json")).parent / "report.html").exists()

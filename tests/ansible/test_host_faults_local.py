@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, PlaybookResult, run_playbook
+from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, PlaybookResult, kill_playbook, run_playbook
 
 PLAYBOOKS = ROOT / "tests" / "ansible" / "playbooks" / "faults"
 IN_CI = os.environ.get("CI") == "true"
@@ -483,8 +483,7 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
             assert time.time() < deadline, f"faults not active in time: {store.all()}"
             time.sleep(0.05)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # ansible-playbook, its workers and module processes
-        proc.wait()
+        kill_playbook(proc)  # ansible-playbook and its detached workers, as a crash would
     records = store.all()
     by_fault = {r["fault"]: r for r in records}
     assert set(by_fault) == {"cpu_stress", "memory_stress", "io_stress", "disk_fill", "network_blackhole"}

@@ -8,7 +8,6 @@ from the machine, ``nft``/``tc``/``ps`` run inside the host with nsenter, the fa
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import hosts as hosts_harness
-from tests.harness.ansible import VENV_BIN, AnsibleEnv, run_playbook
+from tests.harness.ansible import VENV_BIN, AnsibleEnv, kill_playbook, run_playbook
 from tests.harness.hosts import TestHosts, iptables_rules, leftovers, ruleset, ts, wait_until
 
 test_hosts = hosts_harness.test_hosts
@@ -138,8 +137,7 @@ def test_kill_9_of_ansible_playbook_mid_fault_leaves_nothing_behind(test_hosts, 
             raise AssertionError(f"{exc}\n{[h.fault_records() for h in hosts]}\n{log.read_text()}") from None
     finally:
         # the whole ansible-playbook process group (workers, ssh clients) dies at once
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        kill_playbook(proc)  # ansible-playbook and its detached workers, as a crash would
     out = log.read_text(errors="replace")
     assert proc.returncode == -signal.SIGKILL, out
 

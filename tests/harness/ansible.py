@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +150,42 @@ class PlaybookResult:
     @property
     def stats(self) -> dict[str, dict[str, int]]:
         return (self.data or {}).get("stats", {})
+
+
+def kill_playbook(proc: subprocess.Popen) -> None:
+    """SIGKILL an ansible-playbook started with ``start_new_session=True``, as a crash would, and its workers.
+
+    ansible-core's workers call setsid(), so killing the playbook's process group leaves them running
+    (a worker in a ``pause`` would linger for the whole pause). They share the playbook's command line,
+    which is how they are found; each is its own group leader, so its ssh clients go with it.
+    """
+    try:
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    except OSError:
+        cmdline = b""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    def workers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if cmdline and (entry / "cmdline").read_bytes() == cmdline:
+                        found.append(int(entry.name))
+                except OSError:
+                    pass
+        return found
+
+    for pid in workers():
+        try:
+            os.killpg(pid, signal.SIGKILL) if os.getpgid(pid) == pid else os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while (left := workers()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"ansible-playbook workers survived SIGKILL: {left}"
 
 
 def run_playbook(
