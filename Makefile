@@ -4,10 +4,10 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test venv tools lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -26,7 +26,7 @@ lint: venv
 
 # `make bench BENCH_ARGS="--quick --only validator"`; installs the Chaos Toolkit baseline (extra `bench`) once.
 bench: tools
-	$(PY) -c 'import chaostoolkit, chaosaws, pyinstrument' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -c 'import chaostoolkit, chaosaws, pyinstrument' 2>/dev/null || $(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import moto_server_process  # noqa: E402
+from chaos_pulumi.local import moto_server_process  # noqa: E402
 from tests.harness import pulumi as harness  # noqa: E402
 
 PROGRAM = """\

@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchSkipped, Context, CountingProxy, Row, Stats
+from bench.common import BenchSkipped, Context, Row, Stats
+from tests.harness.proxy import CountingProxy
 
 FLOOR = "no-op resources"
 OPERATIONS = ("up", "preview (no change)", "preview --refresh", "destroy")

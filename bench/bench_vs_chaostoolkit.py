@@ -29,7 +29,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bench.common import ROOT, Context, CountingProxy, Row, Stats, require_executable, run_cmd
+from bench.common import ROOT, Context, Row, Stats, require_executable, run_cmd
+from tests.harness.proxy import CountingProxy
 
 CTK_DIR = ROOT / "bench" / "chaostoolkit"
 # chaos_pulumi.providers.experiment waits with poll_s=1.0, growing ×1.5; ctk_fis.py does the same.
@@ -43,7 +44,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-bench"
 @contextlib.contextmanager
 def http_service(work: Path) -> Iterator[str]:
     """A small HTTP service on a free loopback port; yields its URL."""
-    from tests.conftest import free_port
+    from chaos_pulumi.local import free_port
 
     root = work / "www"
     root.mkdir(exist_ok=True)

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from bench.common import CountingProxy
 from tests.conftest import FAKE_SECRET_KEY, REGION, MotoServer
 from tests.harness.ansible import AnsibleEnv, PlaybookResult, run_playbook
+from tests.harness.proxy import CountingProxy
 
 pytestmark = pytest.mark.ansible
 

@@ -342,6 +342,19 @@ def test_check_mode_and_absent_are_harmless(ansible: AnsibleEnv, record_dir: Pat
     assert list(fill_dir.iterdir()) == []
 
 
+def test_fault_status_reverts_by_id_and_all(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
+    result = play("revert_by_status.yml", ansible, record_dir=str(record_dir), fill_dir=str(fill_dir))
+    assert result.rc == 0, result.output
+    assert list(fill_dir.iterdir()) == []  # both fill files are gone
+    records = hf.RecordStore(str(record_dir)).all()
+    assert len(records) == 3 and not any(hf.is_active(r) for r in records)
+    for rec in records:
+        assert rec["reverted_by"] == "revert" and not rec["revert_errors"], rec
+    [cpu] = [r for r in records if r["fault"] == "cpu_stress"]
+    groups = [step["pgid"] for step in cpu["revert"] if step["op"] == "kill_group"]
+    assert groups and all(hf.group_members(g) == [] for g in groups)  # the CPU workers are gone
+
+
 def test_process_kill_kills_by_pattern_and_refuses_protected(ansible: AnsibleEnv, record_dir: Path) -> None:
     token = f"chaos-faults-victim-{uuid.uuid4().hex[:8]}"
     victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", token])

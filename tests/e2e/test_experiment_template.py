@@ -1,7 +1,7 @@
 """ExperimentTemplate through the real Pulumi CLI and engine, against a real moto server.
 
 Every FIS call the providers make goes through a recording proxy in front of moto (a subclass of the
-benchmarks' LoopbackProxy), so the tests can say exactly which calls an operation made (a no-change
+harness's LoopbackProxy), so the tests can say exactly which calls an operation made (a no-change
 `up` must make no FIS write call at all).
 One stack is reused across the steps of a scenario, so the file stays fast.
 """
@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.common import LoopbackProxy
 from chaos_pulumi.spec import TemplateSpec
 from tests.conftest import FAKE_SECRET_KEY
+from tests.harness.proxy import LoopbackProxy
 from tests.harness.pulumi import PulumiStack, StackFactory
 
 pytestmark = pytest.mark.pulumi

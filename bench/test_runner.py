@@ -14,7 +14,7 @@ import pytest
 
 from bench.common import Row, Stats, render_markdown
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_stats_median_spread_and_percentiles() -> None:
