@@ -43,11 +43,13 @@ _RESOLVER = yaml.resolver.Resolver()
 _INT_TAG = "tag:yaml.org,2002:int"
 
 
-def too_large(source: str, size: int, unit: str = "bytes") -> Problem:
+def too_large(source: str, size: int | None = None) -> Problem:
+    """``size`` in characters when known; a file or a pipe is only read up to the limit."""
+    what = f"is {size:,} characters long" if size is not None else "is larger than 1 MiB"
     return Problem(
         "",
-        f"{source}: is {size:,} {unit} or more; a template file is limited to {MAX_DOCUMENT_BYTES:,} "
-        f"{unit} (1 MiB) and a FIS template is a few kilobytes - is this the right file?",
+        f"{source}: {what}; a template is limited to {MAX_DOCUMENT_BYTES:,} bytes (1 MiB) and a FIS "
+        "template is a few kilobytes - is this the right file?",
     )
 
 
@@ -152,10 +154,12 @@ def scan_yaml(text: str, loader: type) -> Problem | None:
                 if event.anchor is not None:
                     anchors[event.anchor] = 1
                 value = event.value
-                if (
-                    len(value) > MAX_NUMBER_DIGITS
-                    and event.implicit[0]
-                    and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _INT_TAG
+                if len(value) > MAX_NUMBER_DIGITS and (
+                    event.tag == _INT_TAG
+                    or (
+                        event.implicit[0]
+                        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _INT_TAG
+                    )
                 ):
                     return long_number(_path(stack), len(value))
                 continue
