@@ -18,7 +18,7 @@ import yaml
 from . import limits
 from .catalog import Catalog
 from .model import TemplateSpec
-from .problems import Problem, has_errors
+from .problems import Problem, has_errors, internal_error
 from .validator import validate
 
 
@@ -113,12 +113,16 @@ def _parse(text: str, source: str) -> tuple[Any, list[Problem]]:
 
 def load_text(text: str, source: str = "<string>", cat: Catalog | None = None) -> LoadResult:
     """Parse YAML or JSON text and validate it against ``cat`` (None: the default catalog). Never raises."""
+    try:
+        return _load_text(text, source, cat)
+    except Exception as e:  # defence in depth: reading a file must never take the caller down
+        return LoadResult(None, None, [internal_error("loader", e, source)])
+
+
+def _load_text(text: str, source: str, cat: Catalog | None) -> LoadResult:
     if len(text) > limits.MAX_DOCUMENT_BYTES:
         return LoadResult(None, None, [limits.too_large(source, len(text))])
-    try:
-        data, problems = _parse(text, source)
-    except Exception as e:  # defence in depth: the parser must never take the caller down
-        return LoadResult(None, None, [Problem("", f"{source}: could not be parsed ({type(e).__name__})")])
+    data, problems = _parse(text, source)
     if problems:
         return LoadResult(None, None, problems)
     if not isinstance(data, Mapping):
@@ -136,9 +140,7 @@ def load_text(text: str, source: str = "<string>", cat: Catalog | None = None) -
         )
     data = dict(data)
     problems = validate(data, cat)
-    spec = None
-    if not has_errors(problems):
-        spec = TemplateSpec.from_dict(data)
+    spec = None if has_errors(problems) else TemplateSpec.from_dict(data)
     return LoadResult(spec, data, problems)
 
 

@@ -14,9 +14,7 @@ from typing import Any
 from .catalog import Catalog, catalog
 from .checks.context import Context
 from .checks.template import check_template
-from .problems import Problem
-
-INTERNAL_ERROR = "internal validator error"
+from .problems import Problem, internal_error
 
 
 def validate(data: Any, cat: Catalog | None = None) -> list[Problem]:
@@ -29,9 +27,5 @@ def validate(data: Any, cat: Catalog | None = None) -> list[Problem]:
         ctx = Context(cat if cat is not None else catalog())
         check_template(ctx, data)
         return ctx.result()
-    except RecursionError:
-        return [
-            Problem("", f"{INTERNAL_ERROR}: the template is nested too deeply to check; please report it")
-        ]
     except Exception as e:  # defence in depth: a bug in a check must not crash `pulumi preview` or a playbook
-        return [Problem("", f"{INTERNAL_ERROR} ({type(e).__name__}); please report it")]
+        return [internal_error("validator", e)]
