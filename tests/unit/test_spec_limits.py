@@ -198,6 +198,20 @@ def test_shared_and_cyclic_python_values_are_never_walked() -> None:
     assert no_internal(validate(loop))
 
 
+def test_the_whole_run_reads_a_bounded_number_of_values() -> None:
+    """Per-collection limits multiply across levels; one budget for the whole run does not."""
+    shared_filter = {"path": "State.Name", "values": ["running"] * 1_000}
+    target = {"resourceType": "aws:ec2:instance", "resourceTags": {"a": "b"}, "selectionMode": "ALL"}
+    target["filters"] = [shared_filter] * 1_000  # 1,000 targets x 1,000 filters x 1,000 values if walked
+    t = base_template()
+    t["targets"] = {f"t{i}": target for i in range(1_000)}
+    problems = no_internal(validate(t))
+    assert any(
+        p.endswith(f"the template has more than {MAX_NODES:,} values; the rest was not checked")
+        for p in problems
+    )
+
+
 def test_collections_past_the_entry_limit_are_not_looked_into() -> None:
     t = base_template()
     t["targets"] = {f"t{i}": {"resourceType": "aws:ec2:instance"} for i in range(MAX_ENTRIES + 1)}

@@ -8,13 +8,14 @@ from ..problems import Problem
 
 
 class Context:
-    __slots__ = ("cat", "problems", "dropped", "dropped_error")
+    __slots__ = ("cat", "problems", "dropped", "dropped_error", "values")
 
     def __init__(self, cat: Catalog) -> None:
         self.cat = cat
         self.problems: list[Problem] = []
         self.dropped = 0
         self.dropped_error = False
+        self.values = 0  # entries of the lists and mappings looked into so far (see fields.too_many)
 
     def error(self, path: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..limits import MAX_ENTRIES
+from ..limits import MAX_ENTRIES, MAX_NODES
 from .context import Context
 from .formats import NAME
 from .text import join, names, quote, suggest, type_name
@@ -14,14 +14,24 @@ MAX_NAME = 64
 
 
 def too_many(ctx: Context, path: str, count: int, what: str) -> bool:
-    """True (and one problem) when a list or mapping is too long to look into."""
-    if count <= MAX_ENTRIES:
+    """True (and one problem) when a list or mapping is too long to look into.
+
+    Every collection the checks iterate is counted here first, so the whole run reads at most
+    MAX_NODES entries even when the value is a Python structure that shares its parts.
+    """
+    if count > MAX_ENTRIES:
+        ctx.error(
+            path,
+            f"has {count:,} {what}; the validator reads at most {MAX_ENTRIES:,} (FIS takes far fewer), "
+            "so it was not checked further",
+        )
+        return True
+    before = ctx.values
+    ctx.values += count
+    if ctx.values <= MAX_NODES:
         return False
-    ctx.error(
-        path,
-        f"has {count:,} {what}; the validator reads at most {MAX_ENTRIES:,} (FIS takes far fewer), "
-        "so it was not checked further",
-    )
+    if before <= MAX_NODES:
+        ctx.error(path, f"the template has more than {MAX_NODES:,} values; the rest was not checked")
     return True
 
 
@@ -48,6 +58,8 @@ def string(ctx: Context, path: str, value: Any, max_len: int | None = None, min_
 def unknown_keys(
     ctx: Context, path: str, data: Mapping[Any, Any], allowed: tuple[str, ...], ignored: tuple[str, ...] = ()
 ) -> None:
+    if too_many(ctx, path, len(data), "fields"):
+        return
     for key in data:
         if key not in allowed and key not in ignored:
             ctx.error(
