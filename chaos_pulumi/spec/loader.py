@@ -85,7 +85,9 @@ def _parse_json(text: str, source: str) -> tuple[Any, list[Problem]]:
                 "", f"{source}: nested more than {limits.MAX_DEPTH} levels deep; a FIS template has 6 at most"
             )
         ]
-    problem = limits.check_tree(data)
+    # A short text with few brackets cannot break the depth or value limits: skip the walk.
+    small = len(text) < 2 * limits.MAX_NODES and text.count("[") + text.count("{") <= limits.MAX_DEPTH
+    problem = None if small else limits.check_tree(data)
     return (None, [problem]) if problem else (data, [])
 
 
