@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from chaos_pulumi.spec import Catalog, LoadResult, Problem, catalog, has_errors, load_file, load_stream
-from chaos_pulumi.spec.catalog import load_catalog
+from chaos_pulumi.spec.catalog import CATALOG_ENV, load_catalog
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -33,26 +33,17 @@ class Console:
     @functools.cached_property
     def catalog(self) -> Catalog:
         """``--catalog FILE`` if given, else the default (``$CHAOS_PULUMI_CATALOG`` or the packaged one)."""
-        if self._catalog_file is None:
-            return catalog()
         try:
-            return load_catalog(self._catalog_file)
+            return catalog() if self._catalog_file is None else load_catalog(self._catalog_file)
         except Exception as e:  # a broken catalog file is the user's to fix, not a traceback
-            raise UsageError(
-                f"--catalog {self._catalog_file}: not a FIS catalog ({type(e).__name__}: {e})"
-            ) from e
+            where = f"--catalog {self._catalog_file}" if self._catalog_file else f"${CATALOG_ENV}"
+            raise UsageError(f"{where}: not a FIS catalog ({type(e).__name__}: {str(e)[:300]})") from e
 
     def load(self, path: Path | str) -> LoadResult:
         """A template file, or standard input for ``-``, validated against the catalog."""
         if str(path) == STDIN:
-            import sys
-
             return load_stream(self._stdin or sys.stdin.buffer, STDIN_NAME, self.catalog)
         return load_file(path, self.catalog)
-
-
-# A command: registers its parser(s) on the subcommands and sets `run` on each.
-Run = Callable[[argparse.Namespace, Console], int]
 
 
 def expand(paths: Sequence[str]) -> list[Path]:
