@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.harness.fuzz import MEMORY_LIMIT, Input, Outcome, Worker, WorkerDied, hostile_inputs  # noqa: E402
+from tests.harness.fuzz import Input, hostile_inputs  # noqa: E402
+from tests.harness.fuzz_worker import MEMORY_LIMIT, Outcome, Worker, WorkerDied  # noqa: E402
 
 
 @dataclass

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.harness.fuzz import Input, Worker, strategies
+from tests.harness.fuzz import Input, strategies
+from tests.harness.fuzz_worker import Worker
 
 FAMILIES = strategies()
 BUDGET = {
