@@ -40,9 +40,12 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
+    own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+    loader.flatten_mapping(node)  # merged pairs (`<<: *base`) first, then the mapping's own keys
+    first_own = len(node.value) - own
     out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    seen: set[Any] = set()
+    for i, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
@@ -50,10 +53,15 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a plain scalar", key_node.start_mark
             ) from None
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {_shown_key(key)}; each key may appear once", key_node.start_mark
-            )
+        if i >= first_own:  # a merged key may be overridden; the mapping's own keys may not repeat
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {_shown_key(key)}; each key may appear once",
+                    key_node.start_mark,
+                )
+            seen.add(key)
         out[key] = loader.construct_object(value_node, deep=deep)
     return out
 
