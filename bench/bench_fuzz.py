@@ -30,6 +30,8 @@ if str(ROOT) not in sys.path:
 from tests.harness.fuzz import Input, hostile_inputs  # noqa: E402
 from tests.harness.fuzz_worker import MEMORY_LIMIT, Outcome, Worker, WorkerDied  # noqa: E402
 
+NEST = "the issue's alias nest (10 levels x 9)"
+
 
 @dataclass
 class Tally:
@@ -112,6 +114,27 @@ def run(inputs: int, seed: int | None = None, progress: Any = None) -> Tally:
     return tally
 
 
+def alias_nest_refusal(rounds: int = 20) -> tuple[list[float], int, str]:
+    """The issue's input (an alias nest, 10 levels of 9): seconds per refusal, peak bytes, the problem."""
+    import tracemalloc
+
+    from chaos_pulumi.spec import load_text
+    from tests.harness.fuzz import issue_alias_nest
+
+    text = issue_alias_nest()
+    load_text(text, "nest.yaml")
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        result = load_text(text, "nest.yaml")
+        times.append(time.perf_counter() - t0)
+    tracemalloc.start()
+    load_text(text, "nest.yaml")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return times, peak, str(result.problems[0])
+
+
 def report(tally: Tally) -> str:
     cpu = sum(tally.cpu_s)
     lines = [
@@ -145,7 +168,10 @@ def collect(ctx: Any) -> list[Any]:
         "worst_peak_input": tally.worst_peak[1],
         "failures": tally.failures,
     }
+    times, peak, _ = alias_nest_refusal()
     return [
+        Row(NEST, "refused in", "ms", one([t * 1e3 for t in times])),
+        Row(NEST, "peak memory while refusing", "MiB", one([peak / 2**20])),
         Row(case, "inputs/s (spec layer CPU)", "inputs/s", one([tally.inputs / cpu]), better="higher"),
         Row(
             case,
@@ -172,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inputs", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random)")
     args = p.parse_args(argv)
+    times, peak, problem = alias_nest_refusal()
+    print(
+        f"the issue's alias nest: refused in {sorted(times)[len(times) // 2] * 1e3:.2f} ms (median of "
+        f"{len(times)}), peak {peak / 2**20:.2f} MiB: {problem}"
+    )
     tally = run(args.inputs, args.seed, progress=lambda m: print(m, file=sys.stderr, flush=True))
     print(report(tally))
     return 0

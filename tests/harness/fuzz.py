@@ -259,6 +259,18 @@ ODD_KEY_TEXTS = (
 )
 
 
+def issue_alias_nest(levels: int = 10, fan: int = 9) -> str:
+    """Issue 14's input: a template of well under 2 KB whose stop-condition value is a nest of aliases."""
+    value = "&a0 [" + ", ".join(["lol"] * fan) + "]"
+    for i in range(1, levels):
+        value = f"&a{i} [{value}, " + ", ".join([f"*a{i - 1}"] * (fan - 1)) + "]"
+    return (
+        HEAD
+        + f"stopConditions:\n  - source: aws:cloudwatch:alarm\n    value: {value}\n"
+        + "actions: {a: {actionId: aws:fis:wait, parameters: {duration: PT1M}}}\n"
+    )
+
+
 def _alias_nest(depth: int, fan: int, shape: str) -> Input:
     """A YAML nest of aliases, ``fan`` references per level: fan**depth values from a kilobyte."""
     lines = ["x-defs:", "  a0: &a0 [lol, lol, lol]" if shape != "map" else "  a0: &a0 {k: lol}"]

@@ -20,20 +20,13 @@ from chaos_pulumi.spec.checks.context import Context
 from chaos_pulumi.spec.checks.text import quote
 from chaos_pulumi.spec.limits import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_ENTRIES, MAX_NODES, MAX_PROBLEMS
 from chaos_pulumi.spec.problems import Problem, is_internal
+from tests.harness.fuzz import issue_alias_nest
 
 from ._spec_fixtures import ALARM, base_template
 
 
 def alias_nest(levels: int = 10, fan: int = 9) -> str:
-    """The issue's input: a ~1.2 KB file whose stop-condition value is a nest of aliases."""
-    lines = ["description: nest", "roleArn: arn:aws:iam::123456789012:role/r", "stopConditions:"]
-    lines.append("  - source: aws:cloudwatch:alarm")
-    value = "&a0 [" + ", ".join(["lol"] * fan) + "]"
-    for i in range(1, levels):
-        value = f"&a{i} [{value}, " + ", ".join([f"*a{i - 1}"] * (fan - 1)) + "]"
-    lines.append(f"    value: {value}")
-    lines.append("actions: {a: {actionId: aws:fis:wait, parameters: {duration: PT1M}}}")
-    return "\n".join(lines) + "\n"
+    return issue_alias_nest(levels, fan)
 
 
 def refused(result: Any) -> Problem:
