@@ -2,6 +2,11 @@
 """Validator throughput: validate 1,000 templates shaped like AWS's public examples; print the rate.
 
     .venv/bin/python bench/bench_validator.py [--count 1000] [--rounds 5]
+    .venv/bin/python bench/bench_validator.py --against c38f994 --rounds 9   # before/after, same run
+
+With ``--against REF`` the chaos_pulumi package of that commit (``git archive``) is measured next to
+this one, each round in a fresh process per side, the sides alternating who goes first; the
+figures are medians over the rounds with the ratio ours/baseline.
 
 Also run by `bench/run.py` (`collect`). Never asserts on time. The templates are the files in
 examples/experiments (EC2, EBS, SSM, ECS, EKS, network, RDS shapes) varied in names, tags, counts
@@ -14,14 +19,19 @@ import argparse
 import copy
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# --against: a worker process measures the package of another commit, extracted here.
+TREE = os.environ.get("CHAOS_BENCH_TREE")
+for _path in (str(ROOT), TREE):
+    if _path and _path not in sys.path:
+        sys.path.insert(0, _path)
 
 from chaos_pulumi.spec import TemplateSpec, catalog, load_file, load_text, validate  # noqa: E402
 
@@ -112,11 +122,64 @@ def collect(ctx: Any) -> list[Any]:
     return rows
 
 
+def _worker(count: int) -> int:
+    """One round in this process (the package on sys.path first): seconds per metric, as JSON."""
+    catalog()
+    templates = make_templates(count)
+    samples = measure(templates, 1)
+    print(json.dumps({metric: secs[0] for metric, secs in samples.items()}))
+    return 0
+
+
+def compare(ref: str, count: int, rounds: int) -> int:
+    """Ours next to the package at git ``ref``, round by round in fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="bench-validator-") as tree:
+        archive = subprocess.run(
+            ["git", "archive", ref, "chaos_pulumi"], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+        sides = {"ours": None, f"baseline {ref}": tree}
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        load_before = os.getloadavg()
+        for r in range(rounds):
+            order = list(sides) if r % 2 == 0 else list(reversed(sides))
+            for name in order:
+                env = dict(os.environ)
+                env.pop("CHAOS_BENCH_TREE", None)
+                if sides[name]:
+                    env["CHAOS_BENCH_TREE"] = str(sides[name])
+                out = subprocess.run(
+                    [sys.executable, __file__, "--worker", "--count", str(count)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                results[name].append(json.loads(out.strip().splitlines()[-1]))
+        load_after = os.getloadavg()
+    loads = " ".join(f"{x:.2f}" for x in load_before), " ".join(f"{x:.2f}" for x in load_after)
+    print(f"{count} templates, {rounds} rounds per side; load average before {loads[0]}, after {loads[1]}")
+    ours, base = results["ours"], results[f"baseline {ref}"]
+    for metric in ours[0]:
+        o = sorted(count / x[metric] for x in ours)[rounds // 2]
+        b = sorted(count / x[metric] for x in base)[rounds // 2]
+        print(f"  {metric:<28} ours {o:9,.0f}/s  baseline {b:9,.0f}/s  ratio {o / b:.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument(
+        "--against", metavar="REF", help="also measure the chaos_pulumi package of this git commit"
+    )
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.worker:
+        return _worker(args.count)
+    if args.against:
+        return compare(args.against, args.count, args.rounds)
     t0 = time.perf_counter()
     catalog()
     print(f"catalog load: {(time.perf_counter() - t0) * 1000:.1f} ms (once per process)")

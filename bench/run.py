@@ -70,6 +70,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "pulumi up / no-change preview / destroy: ExperimentTemplates vs no-op resources",
         "bench.bench_pulumi_scaling",
     ),
+    Benchmark(
+        "fuzz",
+        "100,000 hostile documents through the spec layer: inputs/s, worst time and memory per input",
+        "bench.bench_fuzz",
+    ),
 )
 
 

@@ -4,7 +4,7 @@ Pure Python (stdlib + pyyaml): no Pulumi, Ansible or boto3 imports here.
 """
 
 from .catalog import Catalog, catalog, load_catalog
-from .loader import LoadResult, load_file, load_text
+from .loader import LoadResult, load_bytes, load_file, load_stream, load_text
 from .model import (
     Action,
     ExperimentOptions,
@@ -34,8 +34,10 @@ __all__ = [
     "TemplateSpec",
     "catalog",
     "has_errors",
+    "load_bytes",
     "load_catalog",
     "load_file",
+    "load_stream",
     "load_text",
     "validate",
 ]

@@ -35,11 +35,17 @@ class ParameterSpec:
     nospace: bool = False  # list items written without spaces ("a,b", not "a, b")
     default: str | None = None
     description: str | None = None
+    # (parameter, value): this one is used only when that parameter has that value, and then required.
+    when: tuple[str, str] | None = None
+    if_missing: str | None = None  # warning when the parameter is left out: what happens without it
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> ParameterSpec:
         kind = str(data.get("type", "string"))
         lo, hi = data.get("min"), data.get("max")
+        when = data.get("when")
+        if when is not None and not (isinstance(when, Mapping) and len(when) == 1):
+            raise ValueError(f"parameter {name}: 'when' takes one entry, {{parameter: value}}")
         if kind == "duration":
             minimum, maximum = parse_duration(lo), parse_duration(hi)
         else:
@@ -59,6 +65,8 @@ class ParameterSpec:
             nospace=bool(data.get("nospace", False)),
             default=None if data.get("default") is None else str(data.get("default")),
             description=data.get("description"),
+            when=None if when is None else next((str(k), str(v)) for k, v in when.items()),
+            if_missing=data.get("if_missing"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +89,41 @@ class ParameterSpec:
             out["default"] = self.default
         if self.description:
             out["description"] = self.description
+        if self.when is not None:
+            out["when"] = {self.when[0]: self.when[1]}
+        if self.if_missing:
+            out["if_missing"] = self.if_missing
         return out
+
+
+@dataclass(frozen=True)
+class HostDuration:
+    """A document run on the hosts bounds the fault itself, by a key of a JSON parameter, apart from FIS.
+
+    When parameter ``document`` contains ``matches``, the JSON in parameter ``parameters`` must set
+    ``key`` (whole seconds), and that should not outlast the action's duration.
+    """
+
+    document: str
+    matches: str
+    parameters: str
+    key: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> HostDuration | None:
+        if data is None:
+            return None
+        if not isinstance(data, Mapping) or not {"document", "matches", "parameters", "key"} <= set(data):
+            raise ValueError("host_duration takes document, matches, parameters and key")
+        return cls(str(data["document"]), str(data["matches"]), str(data["parameters"]), str(data["key"]))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "document": self.document,
+            "matches": self.matches,
+            "parameters": self.parameters,
+            "key": self.key,
+        }
 
 
 @dataclass(frozen=True)
@@ -164,6 +206,7 @@ class ActionSpec:
     confirmed: bool = True
     deprecated: str | None = None
     note: str | None = None
+    host_duration: HostDuration | None = None
 
     @classmethod
     def from_dict(cls, action_id: str, data: Mapping[str, Any]) -> ActionSpec:
@@ -182,6 +225,7 @@ class ActionSpec:
             confirmed=bool(data.get("confirmed", True)),
             deprecated=data.get("deprecated"),
             note=data.get("note"),
+            host_duration=HostDuration.from_dict(data.get("host_duration")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +245,8 @@ class ActionSpec:
             out["deprecated"] = self.deprecated
         if self.note:
             out["note"] = self.note
+        if self.host_duration is not None:
+            out["host_duration"] = self.host_duration.to_dict()
         return out
 
 

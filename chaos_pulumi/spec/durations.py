@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
@@ -11,6 +12,11 @@ def parse_duration(text: object) -> float | None:
     """Seconds in an ISO-8601 duration, or None when ``text`` is not one FIS accepts."""
     if not isinstance(text, str) or len(text) > 32:
         return None
+    return _seconds(text)
+
+
+@functools.lru_cache(maxsize=1024)  # templates repeat a handful of durations (PT5M, PT1M, ...)
+def _seconds(text: str) -> float | None:
     m = _DURATION.match(text)
     if not m or text in ("P", "PT") or text.endswith("T"):
         return None

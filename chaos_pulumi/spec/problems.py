@@ -31,3 +31,18 @@ class Problem:
 def has_errors(problems: Iterable[Problem]) -> bool:
     """True when any problem is an error (warnings alone do not make a template invalid)."""
     return any(p.severity == "error" for p in problems)
+
+
+def internal_error(component: str, error: BaseException, source: str = "") -> Problem:
+    """The problem reported when a bug (not the input) stopped ``component``: the defence in depth."""
+    where = f"{source}: " if source else ""
+    return Problem("", f"{where}internal {component} error ({type(error).__name__}); please report it")
+
+
+def is_internal(problem: Problem) -> bool:
+    """True for a problem made by ``internal_error``: reaching one is a bug (the fuzz tests fail on it)."""
+    return (
+        problem.path == ""
+        and " error (" in problem.message
+        and problem.message.endswith("; please report it")
+    )

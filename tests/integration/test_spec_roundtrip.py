@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from chaos_pulumi.aws import fis_client
 from chaos_pulumi.spec import TemplateSpec, load_file
-from tests.unit._spec_strategies import valid_templates
+from tests.harness.spec_strategies import valid_templates
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "experiments").glob("*.*"))
 

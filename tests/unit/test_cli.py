@@ -161,3 +161,21 @@ def test_catalog_show() -> None:
 def test_missing_catalog_file_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("--catalog", str(tmp_path / "nope.yaml"), "validate", str(EXAMPLE_DIR))
     assert code == 2 and "--catalog" in err
+
+
+def test_broken_catalog_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "cat.yaml"
+    bad.write_text("actions: [not, a, mapping]\n")
+    code, _, err = run("--catalog", str(bad), "validate", str(EXAMPLE_DIR))
+    assert code == 2 and f"--catalog {bad}: not a FIS catalog" in err and "Traceback" not in err
+
+
+def test_validate_reads_standard_input() -> None:
+    text = (EXAMPLE_DIR / "rds-reboot.yaml").read_bytes()
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", "-"], out=out, err=err, stdin=io.BytesIO(text)) == 0
+    assert out.getvalue() == "<stdin>: valid\n1 of 1 valid\n"
+    out = io.StringIO()
+    assert main(["explain", "-"], out=out, err=err, stdin=io.BytesIO(text)) == 0
+    assert out.getvalue().startswith("## Chaos experiment: Reboot the orders DB instance")
+    assert run("validate", "-", "-")[0] == 2

@@ -173,3 +173,59 @@ def test_facts_from_the_aws_reference() -> None:
         "ChaosEngine"
         in cat.actions["aws:eks:inject-kubernetes-custom-resource"].parameters["kubernetesKind"].values
     )
+
+
+def test_per_action_rules_are_data_and_survive_a_round_trip() -> None:
+    from chaos_pulumi.spec.catalog import Catalog, HostDuration
+
+    cat = catalog()
+    cut = cat.actions["aws:network:disrupt-connectivity"].parameters["prefixListIdentifier"]
+    assert cut.when == ("scope", "prefix-list") and not cut.required
+    restart = cat.actions["aws:ec2:stop-instances"].parameters["startInstancesAfterDuration"]
+    assert restart.if_missing and restart.if_missing.startswith("the instances stay stopped")
+    assert cat.actions["aws:ssm:send-command"].host_duration == HostDuration(
+        "documentArn", "AWSFIS-Run-", "documentParameters", "DurationSeconds"
+    )
+    again = Catalog.from_dict(cat.to_dict())
+    assert again.actions == cat.actions and again.resource_types == cat.resource_types
+
+
+def test_the_validator_follows_rules_given_to_other_actions(tmp_path) -> None:
+    """A rule in the data is enough: no code names the action."""
+    import yaml
+
+    from chaos_pulumi.spec import validate
+
+    data = catalog().to_dict()
+    wait = data["actions"]["aws:fis:wait"]
+    wait["parameters"]["mode"] = {"type": "enum", "values": ["quiet", "loud"], "default": "quiet"}
+    wait["parameters"]["volume"] = {"type": "integer", "when": {"mode": "loud"}, "description": "1-11"}
+    wait["parameters"]["reason"] = {"type": "string", "if_missing": "nobody will know why it waited"}
+    path = tmp_path / "cat.yaml"
+    path.write_text(yaml.safe_dump(data))
+    custom = load_catalog(path)
+    template = {
+        "description": "wait",
+        "roleArn": "arn:aws:iam::123456789012:role/r",
+        "stopConditions": [{"source": "none"}],
+        "actions": {"w": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M", "mode": "loud"}}},
+    }
+    found = [str(p) for p in validate(template, custom)]
+    assert "actions.w.parameters.volume: is required when mode is 'loud'; set it to 1-11" in found
+    assert "actions.w.parameters: has no reason: nobody will know why it waited" in found
+    template["actions"]["w"]["parameters"].update(mode="quiet", volume="3", reason="drill")
+    found = [str(p) for p in validate(template, custom)]
+    assert "actions.w.parameters.volume: is only used with mode 'loud'" in found
+    assert any("unknown parameter 'mode'" in str(p) for p in validate(template))  # the packaged catalog
+
+
+def test_a_malformed_rule_in_a_catalog_file_is_refused(tmp_path) -> None:
+    import pytest
+    import yaml
+
+    data = catalog().to_dict()
+    data["actions"]["aws:fis:wait"]["parameters"]["duration"]["when"] = {"a": "1", "b": "2"}
+    path = tmp_path / "cat.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match="'when' takes one entry"):
+        load_catalog(path)

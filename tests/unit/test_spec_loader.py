@@ -36,6 +36,15 @@ def test_duplicate_keys_are_reported() -> None:
     assert "duplicate key 'description'" in r.problems[0].message
 
 
+def test_merge_keys_can_be_overridden_but_own_keys_not_repeated() -> None:
+    r = load_text("base: &b {a: 1, c: 3}\nmore: {<<: *b, a: 2}\nlist: {<<: [*b, {a: 5, d: 4}], c: 0}\n")
+    assert r.data is not None
+    assert r.data["more"] == {"a": 2, "c": 3}
+    assert r.data["list"] == {"a": 1, "c": 0, "d": 4}  # the first mapping listed wins, own keys over both
+    r = load_text("base: &b {a: 1}\nmore: {<<: *b, c: 1, c: 2}\n", "dup.yaml")
+    assert "duplicate key 'c'" in r.problems[0].message
+
+
 def test_empty_and_non_mapping_documents() -> None:
     assert "the file is empty" in load_text("", "e.yaml").problems[0].message
     assert "the file is a list" in load_text("- a\n- b\n", "l.yaml").problems[0].message

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from chaos_pulumi.spec import TemplateSpec, validate
 from chaos_pulumi.spec.explain import explain
 from chaos_pulumi.spec.iam import iam_policy
-
-from ._spec_strategies import ACTION_IDS, valid_templates
+from tests.harness.spec_strategies import ACTION_IDS, valid_templates
 
 
 @settings(

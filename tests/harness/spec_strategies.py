@@ -1,4 +1,4 @@
-"""Hypothesis strategies: valid FIS templates built from the catalog, for property tests."""
+"""Hypothesis strategies: valid FIS templates built from the catalog (property tests, fuzz tests, bench)."""
 
 from __future__ import annotations
 
