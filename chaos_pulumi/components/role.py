@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from chaos_pulumi.spec import TemplateSpec, has_errors, validate
+from chaos_pulumi.spec import Problem, TemplateSpec, has_errors, validate
 from chaos_pulumi.spec.experiment_role import (
     INLINE_POLICY_LIMIT,
     role_policy,
@@ -21,6 +21,12 @@ from chaos_pulumi.spec.scenarios import RenderedScenario
 PLACEHOLDER_ACCOUNT = "000000000000"
 
 
+def user_error(what: str, problems: Sequence[Problem]) -> pulumi.RunError:
+    """Bad component arguments as Pulumi shows them: every field and its fix, no traceback."""
+    lines = "\n".join(f"  {p}" for p in problems)
+    return pulumi.RunError(f"{what}: invalid arguments\n{lines}")
+
+
 def template_spec(template: TemplateSpec | RenderedScenario | Mapping[str, Any]) -> TemplateSpec:
     """A served template as the model: a TemplateSpec, a rendered scenario, or a file-format mapping."""
     if isinstance(template, TemplateSpec):
@@ -29,7 +35,7 @@ def template_spec(template: TemplateSpec | RenderedScenario | Mapping[str, Any])
         return template.spec
     problems = [p for p in validate(dict(template)) if p.severity == "error" and p.path != "roleArn"]
     if has_errors(problems):
-        raise ValueError("ExperimentRole: a template is not valid: " + "; ".join(str(p) for p in problems))
+        raise user_error("ExperimentRole: a template it serves", problems)
     return TemplateSpec.from_dict(template)
 
 
@@ -74,7 +80,10 @@ class ExperimentRole(pulumi.ComponentResource):
         super().__init__("chaos-pulumi:components:ExperimentRole", resource_name, {}, opts)
         specs = [template_spec(t) for t in templates]
         if not specs:
-            raise ValueError("ExperimentRole: templates is empty; give the templates this role serves")
+            raise user_error(
+                f"ExperimentRole {resource_name}",
+                [Problem("templates", "is empty; give the templates it serves")],
+            )
         child = pulumi.ResourceOptions(parent=self)
         account, where = account_of(self, account_id), region_of(self, region)
 

@@ -13,9 +13,10 @@ import pulumi
 
 from chaos_pulumi import ExperimentTemplate
 from chaos_pulumi.spec import TemplateSpec
+from chaos_pulumi.spec.scenario_params import ScenarioError
 from chaos_pulumi.spec.scenarios import RenderedScenario, render_scenario
 
-from .role import ExperimentRole
+from .role import ExperimentRole, user_error
 
 _PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/chaos-pulumi-placeholder"
 _PLACEHOLDER_ALARM = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:chaos-pulumi-placeholder-{}"
@@ -69,9 +70,12 @@ class ScenarioComponent(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(f"chaos-pulumi:scenarios:{type(self).__name__}", resource_name, {}, opts)
-        self.rendered, document = render_with_inputs(
-            self.scenario, parameters, role_arn, stop_conditions or ()
-        )
+        try:
+            self.rendered, document = render_with_inputs(
+                self.scenario, parameters, role_arn, stop_conditions or ()
+            )
+        except ScenarioError as e:
+            raise user_error(f"{type(self).__name__} {resource_name}", e.problems) from None
         child = pulumi.ResourceOptions(parent=self)
         self.role: ExperimentRole | None = None
         if role_arn is None:

@@ -27,7 +27,7 @@ from chaos_pulumi.spec.schedules import (
     scheduler_trust_policy,
 )
 
-from .role import account_of
+from .role import account_of, user_error
 
 
 @dataclass(frozen=True)
@@ -97,35 +97,20 @@ class ChaosSchedule(pulumi.ComponentResource):
             template_id = template_id or experiment.template_id
             template_arn = template_arn or experiment.template_arn
             max_duration = max_duration if max_duration is not None else experiment.spec
+        what = f"ChaosSchedule {resource_name}"
         if template_id is None or template_arn is None:
-            raise ValueError(
-                f"ChaosSchedule {resource_name}: give experiment=, or template_id= and template_arn="
+            raise user_error(
+                what, [Problem("experiment", "give experiment=, or template_id= and template_arn=")]
             )
         if (schedule_expression is None) == (chaos_monkey is None):
-            raise ValueError(
-                f"ChaosSchedule {resource_name}: give exactly one of schedule_expression= (cron/rate) "
-                "or chaos_monkey=ChaosMonkey(...)"
+            raise user_error(
+                what,
+                [Problem("schedule_expression", "give exactly one of schedule_expression= or chaos_monkey=")],
             )
-        run_seconds = max_duration_seconds(max_duration)
-        runs: list[PlannedRun] = []
-        if schedule_expression is not None:
-            check_expression(schedule_expression)
-            monkey_settings(seed=resource_name, timezone=timezone)  # checks the time zone
-        else:
-            assert chaos_monkey is not None
-            cm = chaos_monkey
-            settings = monkey_settings(
-                seed=cm.seed or resource_name,
-                mean_days_between_runs=cm.mean_days_between_runs,
-                min_gap=cm.min_gap,
-                window=cm.window,
-                weekdays=cm.weekdays,
-                timezone=timezone,
-                quiet_dates=cm.quiet_dates,
-                horizon_days=cm.horizon_days,
-                run_seconds=run_seconds,
-            )
-            runs = plan_runs(settings, now or datetime.now(UTC))
+        try:
+            runs = self._plan(resource_name, max_duration, schedule_expression, chaos_monkey, timezone, now)
+        except ScheduleError as e:
+            raise user_error(what, e.problems) from None
 
         child = pulumi.ResourceOptions(parent=self)
         account = account_of(self, account_id)
@@ -206,3 +191,33 @@ class ChaosSchedule(pulumi.ComponentResource):
                 "schedule_names": self.schedule_names,
             }
         )
+
+    @staticmethod
+    def _plan(
+        resource_name: str,
+        max_duration: TemplateSpec | float | str | None,
+        schedule_expression: str | None,
+        chaos_monkey: ChaosMonkey | None,
+        timezone: str,
+        now: datetime | None,
+    ) -> list[PlannedRun]:
+        """The one-time runs of Chaos Monkey mode ([] for a plain schedule), every setting checked."""
+        run_seconds = max_duration_seconds(max_duration)
+        if schedule_expression is not None:
+            check_expression(schedule_expression)
+            monkey_settings(seed=resource_name, timezone=timezone)  # checks the time zone
+            return []
+        assert chaos_monkey is not None
+        cm = chaos_monkey
+        settings = monkey_settings(
+            seed=cm.seed or resource_name,
+            mean_days_between_runs=cm.mean_days_between_runs,
+            min_gap=cm.min_gap,
+            window=cm.window,
+            weekdays=cm.weekdays,
+            timezone=timezone,
+            quiet_dates=cm.quiet_dates,
+            horizon_days=cm.horizon_days,
+            run_seconds=run_seconds,
+        )
+        return plan_runs(settings, now or datetime.now(UTC))

@@ -217,7 +217,7 @@ def test_attached_managed_policies_are_accepted(moto) -> None:
     resources = _register(build)
     arns = _apply(moto, resources)
     iam = moto.client("iam")
-    for name, a in resources.items():
+    for name in resources:
         if name[0] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             iam.attach_role_policy(RoleName="big", PolicyArn=arns[name[1]])
     attached = iam.list_attached_role_policies(RoleName="big")["AttachedPolicies"]
