@@ -23,6 +23,7 @@ from chaos_pulumi.spec.schedules import (
     check_expression,
     monkey_settings,
     plan_runs,
+    schedule_entries,
     scheduler_role_policy,
     scheduler_trust_policy,
 )
@@ -147,38 +148,28 @@ class ChaosSchedule(pulumi.ComponentResource):
         )
         # The role's permission must exist before a schedule can fire.
         sched_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy])
-        state = "ENABLED" if enabled else "DISABLED"
-        mode = " (leashed: targets resolved, nothing injected)" if leashed else ""
-        self.schedules: list[aws.scheduler.Schedule] = []
-        if schedule_expression is not None:
-            self.schedules.append(
-                aws.scheduler.Schedule(
-                    resource_name,
-                    group_name=self.group.name,
-                    schedule_expression=schedule_expression,
-                    schedule_expression_timezone=timezone,
-                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-                    description=f"chaos-pulumi: start the experiment {schedule_expression} {timezone}{mode}",
-                    state=state,
-                    target=target_args,
-                    opts=sched_opts,
-                )
+        entries = schedule_entries(
+            resource_name,
+            schedule_expression=schedule_expression,
+            runs=runs,
+            timezone=timezone,
+            leashed=leashed,
+            enabled=enabled,
+        )
+        self.schedules: list[aws.scheduler.Schedule] = [
+            aws.scheduler.Schedule(
+                entry.name,
+                group_name=self.group.name,
+                schedule_expression=entry.expression,
+                schedule_expression_timezone=entry.timezone,
+                flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+                description=entry.description,
+                state=entry.state,
+                target=target_args,
+                opts=sched_opts,
             )
-        for run in runs:
-            local = run.local(timezone)
-            self.schedules.append(
-                aws.scheduler.Schedule(
-                    f"{resource_name}-{run.name()}",
-                    group_name=self.group.name,
-                    schedule_expression=run.at_expression,
-                    schedule_expression_timezone="UTC",
-                    flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-                    description=f"chaos-pulumi Chaos Monkey run {local:%a %Y-%m-%d %H:%M} {timezone}{mode}",
-                    state=state,
-                    target=target_args,
-                    opts=sched_opts,
-                )
-            )
+            for entry in entries
+        ]
         self.group_name = self.group.name
         self.scheduler_role_arn = self.role.arn
         self.planned_runs = pulumi.Output.from_input([r.start.isoformat() for r in runs])

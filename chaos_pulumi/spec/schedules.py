@@ -318,6 +318,64 @@ class StartExperimentTarget:
         }
 
 
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One EventBridge schedule of a chaos schedule: the plain one, or one per Chaos Monkey run."""
+
+    name: str
+    expression: str
+    timezone: str
+    description: str
+    state: str
+
+    def request(self, group: str, target: StartExperimentTarget) -> dict[str, Any]:
+        """Keyword arguments for boto3 ``scheduler.create_schedule`` / ``update_schedule``."""
+        return {
+            "Name": self.name,
+            "GroupName": group,
+            "ScheduleExpression": self.expression,
+            "ScheduleExpressionTimezone": self.timezone,
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Description": self.description,
+            "State": self.state,
+            "Target": target.to_request(),
+        }
+
+
+def schedule_entries(
+    name: str,
+    *,
+    schedule_expression: str | None = None,
+    runs: Sequence[PlannedRun] = (),
+    timezone: str = "UTC",
+    leashed: bool = False,
+    enabled: bool = True,
+) -> list[ScheduleEntry]:
+    """The schedules for a plain expression (one, called ``name``) or planned runs (``name-<UTC time>``)."""
+    state = "ENABLED" if enabled else "DISABLED"
+    mode = " (leashed: targets resolved, nothing injected)" if leashed else ""
+    if schedule_expression is not None:
+        text = f"chaos-pulumi: start the experiment {schedule_expression} {timezone}{mode}"
+        return [ScheduleEntry(name, schedule_expression, timezone, text, state)]
+    return [
+        ScheduleEntry(
+            f"{name}-{run.name()}",
+            run.at_expression,
+            "UTC",
+            f"chaos-pulumi Chaos Monkey run {run.local(timezone):%a %Y-%m-%d %H:%M} {timezone}{mode}",
+            state,
+        )
+        for run in runs
+    ]
+
+
+def is_own_schedule(name: str, schedule_name: str) -> bool:
+    """Whether ``schedule_name`` is one of the schedules ``schedule_entries(name, ...)`` makes."""
+    return (
+        schedule_name == name or re.fullmatch(re.escape(name) + r"-\d{8}T\d{4}Z", schedule_name) is not None
+    )
+
+
 def scheduler_role_policy(template_arns: Sequence[str]) -> dict[str, Any]:
     """The scheduler role's policy: start these templates, nothing else.
 
