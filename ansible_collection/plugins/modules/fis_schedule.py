@@ -194,7 +194,7 @@ schedules:
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -331,7 +331,7 @@ def _desired(module, template_id, run_seconds):
                 horizon_days=cm["horizon_days"],
                 run_seconds=run_seconds,
             )
-            now = datetime.now(UTC)
+            now = datetime.now(timezone.utc)  # noqa: UP017 - modules compile for Python 3.8 (tests/config.yml)
             if params["now"]:
                 try:
                     now = datetime.fromisoformat(params["now"])
