@@ -7,6 +7,7 @@ defaults, or raises :class:`ScenarioError` listing every problem with its field 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -218,7 +219,7 @@ def resolve_parameters(decl: ScenarioDecl, given: Mapping[str, Any]) -> dict[str
     out: dict[str, Any] = {}
     for key in given:
         if key not in params:
-            close = [p for p in params if p.split("_")[0] == str(key).split("_")[0]]
+            close = difflib.get_close_matches(str(key), list(params), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             problems.append(
                 Problem(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .catalog import catalog
@@ -511,3 +511,36 @@ def render_scenario(name: str, parameters: Mapping[str, Any]) -> RenderedScenari
     builder = _Builder(decl, resolve_parameters(decl, parameters))
     _GENERATORS[name](builder)
     return builder.spec()
+
+
+def render_option(option: Any, role_arn: str | None = None, field_name: str = "scenario") -> RenderedScenario:
+    """A front end's ``scenario: {name: ..., parameters: {...}}`` option (Ansible, files) -> the template.
+
+    ``role_arn`` (the front end's own option) fills ``parameters.role_arn`` when that is not given.
+    Problems carry paths under ``field_name`` (``scenario.parameters.availability_zone``).
+    """
+    if not isinstance(option, Mapping) or not isinstance(option.get("name"), str):
+        raise ScenarioError(
+            [
+                Problem(
+                    field_name, "must be a mapping {name: <scenario>, parameters: {...}}; see `scenario list`"
+                )
+            ]
+        )
+    unknown = sorted(set(option) - {"name", "parameters"})
+    if unknown:
+        raise ScenarioError(
+            [Problem(f"{field_name}.{k}", "unknown key; a scenario has name and parameters") for k in unknown]
+        )
+    parameters = option.get("parameters") or {}
+    if not isinstance(parameters, Mapping):
+        raise ScenarioError(
+            [Problem(f"{field_name}.parameters", "must be a mapping of parameter names to values")]
+        )
+    given = dict(parameters)
+    if role_arn and not given.get("role_arn"):
+        given["role_arn"] = role_arn
+    try:
+        return render_scenario(option["name"], given)
+    except ScenarioError as e:
+        raise ScenarioError([replace(p, path=f"{field_name}.{p.path}") for p in e.problems]) from None

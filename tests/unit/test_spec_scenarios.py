@@ -292,3 +292,23 @@ def test_waived_templates_pass_the_validator_with_the_no_stop_warning(name: str)
     problems = validate(rendered.to_dict())
     assert not has_errors(problems)
     assert any(p.path == "stopConditions" and p.severity == "warning" for p in problems)
+
+
+def test_front_end_scenario_option_fills_the_role_and_prefixes_paths() -> None:
+    from chaos_pulumi.spec.scenarios import render_option
+
+    option = {
+        "name": "az-application-slowdown",
+        "parameters": {"availability_zone": "us-east-1a", "waiver": "x"},
+    }
+    rendered = render_option(option, role_arn=ROLE)
+    assert rendered.spec.role_arn == ROLE
+    with pytest.raises(ScenarioError) as err:
+        render_option({"name": "az-application-slowdown", "parameters": {"availability_zone": "us-east-1a"}})
+    assert {p.path for p in err.value.problems} == {"scenario.parameters.role_arn"}
+    with pytest.raises(ScenarioError) as err:
+        render_option({"name": "az-application-slowdown", "params": {}})
+    assert err.value.problems[0].path == "scenario.params"
+    with pytest.raises(ScenarioError) as err:
+        render_option("az-application-slowdown")
+    assert err.value.problems[0].path == "scenario"
