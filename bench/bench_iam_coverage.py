@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from chaos_pulumi.spec import TemplateSpec  # noqa: E402
+from chaos_pulumi.spec import TemplateSpec, catalog  # noqa: E402
 from chaos_pulumi.spec.iam import iam_policy  # noqa: E402
 
 DEFAULT_LIBRARY = Path("/work/.mirror/aws-samples+fis-template-library/repo")
@@ -52,6 +52,15 @@ VENDED_LOGS = {
     "logs:DescribeResourcePolicies",
     "logs:PutResourcePolicy",
 }
+# The lifecycle of an SSM command: only needed where the role sends one.
+COMMAND_LIFECYCLE = {
+    "ssm:ListCommands",
+    "ssm:ListCommandInvocations",
+    "ssm:GetCommandInvocation",
+    "ssm:CancelCommand",
+    "ssm:DescribeInstanceInformation",
+}
+_READ_ONLY = ("Describe", "List", "Get")
 STREAM_LOGS = {
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -128,6 +137,29 @@ class Comparison:
         return sorted(a for a in self.ours if a not in self.aws)
 
 
+def _injecting_permissions() -> dict[str, set[str]]:
+    """Permission -> the FIS actions that inject with it (scoped or special, never describe/list)."""
+    out: dict[str, set[str]] = {}
+    for action in catalog().actions.values():
+        perms = action.permissions
+        for permission in (*perms.scoped, *(s.action for s in perms.special)):
+            if not permission.split(":")[-1].startswith(_READ_ONLY):
+                out.setdefault(permission, set()).add(action.id)
+    return out
+
+
+def _passes_automation_role(spec: TemplateSpec) -> bool:
+    for action in spec.actions.values():
+        if action.action_id == "aws:ssm:start-automation-execution":
+            try:
+                params = json.loads(action.parameters.get("documentParameters") or "{}")
+            except ValueError:
+                continue
+            if isinstance(params, dict) and params.get("AutomationAssumeRole"):
+                return True
+    return False
+
+
 def compare_library(files: dict[str, str]) -> list[Comparison]:
     by_dir: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name, text in files.items():
@@ -135,27 +167,53 @@ def compare_library(files: dict[str, str]) -> list[Comparison]:
         kind = None
         if "template" in base and "ssm-template" not in base:
             kind = "templates"
-        elif "policy" in base and "ssm" not in base and "trust" not in base:
-            kind = "policies"
+        elif "policy" in base and "trust" not in base:
+            kind = "runbook_policies" if "ssm" in base else "policies"
         if kind:
-            by_dir.setdefault(folder, {"templates": [], "policies": []})[kind].append(json.loads(text))
+            group = by_dir.setdefault(folder, {"templates": [], "policies": [], "runbook_policies": []})
+            group[kind].append(json.loads(text))
+    injecting = _injecting_permissions()
     out = []
     for folder in sorted(by_dir):
         group = by_dir[folder]
         if not group["templates"] or not group["policies"]:
             continue
         aws = set().union(*(_actions(p) for p in group["policies"]))
+        runbook = set().union(*(_actions(p) for p in group["runbook_policies"]))
         ours: set[str] = set()
+        used: set[str] = set()
         star = False
         logs = False
+        own_runbook_role = False
         for data in group["templates"]:
             data = {**data, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/fis-experiments"}
             spec = TemplateSpec.from_dict(data)
             logs = logs or spec.log_configuration is not None
+            used |= {a.action_id for a in spec.actions.values()}
+            own_runbook_role = own_runbook_role or _passes_automation_role(spec)
             policy = iam_policy(spec)
             star = star or any(s["Action"] == "*" or "*" in s["Action"] for s in policy["Statement"])
             ours |= _actions(policy)
+        # What the FIS reference lists for the actions the template runs is never ruled out.
+        listed = {
+            p
+            for action_id in used
+            if (spec_ := catalog().actions.get(action_id)) is not None
+            for p in (*spec_.permissions.all_actions, *spec_.permissions.optional)
+        }
         not_needed = {a: NOT_THE_ROLES[a] for a in aws if a in NOT_THE_ROLES}
+        for a in aws:
+            if a in injecting and not injecting[a] & used:
+                not_needed[a] = (
+                    f"injects for {', '.join(sorted(injecting[a]))}, which the template does not run"
+                )
+            elif own_runbook_role and a in runbook and a not in listed:
+                not_needed[a] = (
+                    "the runbook runs as its AutomationAssumeRole, whose policy AWS ships beside it"
+                )
+        if "ssm:SendCommand" in not_needed or "ssm:SendCommand" not in aws | ours:
+            for a in aws & COMMAND_LIFECYCLE:
+                not_needed.setdefault(a, "the lifecycle of an SSM command the template does not send")
         for a in aws & (STREAM_LOGS | VENDED_LOGS):
             if not logs:
                 not_needed[a] = "the template sends no experiment logs"
