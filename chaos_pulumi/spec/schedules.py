@@ -69,7 +69,9 @@ class MonkeySettings:
     quiet_dates: frozenset[date] = frozenset()
     horizon_days: int = 14
     run_seconds: float = 0.0  # the template's maximum duration
-    lead_seconds: float = 600.0  # runs closer to "now" than this are not planned (deploys take time)
+    # Runs closer to "now" are left out: a schedule must exist before it fires. Kept short, because a
+    # run left out of the plan is a run the next deploy deletes.
+    lead_seconds: float = 60.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -136,7 +138,7 @@ def monkey_settings(
     quiet_dates: Iterable[str | date] = (),
     horizon_days: int = 14,
     run_seconds: float = 0.0,
-    lead_seconds: float = 600.0,
+    lead_seconds: float = 60.0,
 ) -> MonkeySettings:
     """Settings from user-facing values, checked together; raises ScheduleError naming each field."""
     problems: list[Problem] = []
