@@ -466,6 +466,7 @@ def main():
         timezone=dict(type="str", default="UTC"),
         chaos_monkey=dict(
             type="dict",
+            no_log=False,  # "monkey" ends in "key": not a secret
             options=dict(
                 mean_days_between_runs=dict(type="float", default=2.0),
                 min_gap=dict(type="str", default="P1D"),
