@@ -49,6 +49,11 @@ class Benchmark:
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("validator", "validator throughput on AWS's public template shapes", "bench.bench_validator"),
     Benchmark(
+        "iam_coverage",
+        "iam-policy vs the role policies of AWS's template library: actions covered, broader grants",
+        "bench.bench_iam_coverage",
+    ),
+    Benchmark(
         "validator_vs_botocore",
         "our validator vs botocore's parameter check (what boto3 validates anyway)",
         "bench.bench_validator_vs_botocore",
@@ -148,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     started = utc_now()
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="chaos-bench-") as work:
-        ctx = Context(quick=args.quick, rounds=rounds, work_dir=Path(work), out_dir=args.out,
-                      verbose=not args.quiet)
+        ctx = Context(
+            quick=args.quick, rounds=rounds, work_dir=Path(work), out_dir=args.out, verbose=not args.quiet
+        )
         try:
             records = [run_one(b, ctx) for b in selected]
         finally:

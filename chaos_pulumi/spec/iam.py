@@ -77,6 +77,9 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
             continue
         perms = aspec.permissions
         unscoped.update(perms.unscoped)
+        if any(spec.targets[t].resource_tags for t in action.targets.values() if t in spec.targets):
+            # FIS resolves tag targets through the Resource Groups Tagging API.
+            unscoped.add("tag:GetResources")
         for special in perms.special:
             stmt: dict[str, Any] = {
                 "Sid": _sid(name, special.action),
@@ -123,8 +126,18 @@ def iam_policy(spec: TemplateSpec, cat: Catalog | None = None) -> dict[str, Any]
                 role = doc_params.get(_AUTOMATION_ROLE) if isinstance(doc_params, dict) else None
                 if isinstance(role, list):
                     role = role[0] if role else None
-                if isinstance(role, str) and role:
-                    add_scoped(["iam:PassRole"], [role], {}, _sid(name, "pass role"))
+                # Without an explicit AutomationAssumeRole the runbook's own default role is passed,
+                # which the template does not name: any role of the account, to SSM only.
+                passed = role if isinstance(role, str) and role else f"arn:aws:iam::{account or '*'}:role/*"
+                extra.append(
+                    {
+                        "Sid": _sid(name, "pass role"),
+                        "Effect": "Allow",
+                        "Action": ["iam:PassRole"],
+                        "Resource": passed,
+                        "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+                    }
+                )
         if action.action_id == "aws:ec2:stop-instances" and action.parameters.get(
             "startInstancesAfterDuration"
         ):

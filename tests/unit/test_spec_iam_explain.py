@@ -48,7 +48,17 @@ def test_describe_calls_go_to_one_unscoped_statement() -> None:
     policy = iam_policy(TemplateSpec.from_dict(base_template()))
     (desc,) = [s for s in policy["Statement"] if s["Sid"] == "DescribeAndList"]
     assert desc["Resource"] == "*"
-    assert set(desc["Action"]) == {"ec2:DescribeInstances", "ssm:ListCommands", "ssm:CancelCommand"}
+    # The command's lifecycle (list, invocations, cancel), resolving the target instances, and the
+    # tag lookup for the tag-selected target of the stop action.
+    assert set(desc["Action"]) == {
+        "tag:GetResources",
+        "ec2:DescribeInstances",
+        "ssm:ListCommands",
+        "ssm:ListCommandInvocations",
+        "ssm:GetCommandInvocation",
+        "ssm:CancelCommand",
+        "ssm:DescribeInstanceInformation",
+    }
 
 
 def test_restart_needs_a_kms_grant_limited_to_ec2() -> None:
