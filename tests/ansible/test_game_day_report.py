@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -290,3 +291,39 @@ def test_instant_fault_is_a_point_not_an_open_window() -> None:
     [window] = journal["faults"]
     assert window["end"] == window["start"] == at(4)
     assert journal["status"] == "completed"
+
+
+def test_chaostoolkit_journal_has_the_shape_of_a_journal_chaoslib_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chaoslib.experiment import ensure_experiment_is_valid, run_experiment
+    from chaoslib.loader import load_experiment
+
+    # a journal of Chaos Toolkit's own run loop, for reference
+    exists = {"type": "python", "module": "os.path", "func": "exists", "arguments": {"path": "/"}}
+    probe = {"type": "probe", "name": "root exists", "tolerance": True, "provider": exists}
+    action = dict(probe, type="action", name="look again")
+    action.pop("tolerance")
+    theirs = run_experiment({"title": "t", "description": "d", "method": [action],
+                             "steady-state-hypothesis": {"title": "h", "probes": [probe]}}, settings={})
+
+    out = gdr.write_reports(params(output_dir=str(tmp_path)))
+    ours = load_experiment(out["journal_chaostoolkit_path"])  # chaostoolkit-lib's own loader
+    assert set(theirs) <= set(ours)
+    assert set(theirs["steady_states"]) == set(ours["steady_states"])
+    assert set(theirs["steady_states"]["before"]) == set(ours["steady_states"]["before"])
+    their_probe, our_probe = (j["steady_states"]["before"]["probes"][0] for j in (theirs, ours))
+    assert set(their_probe) <= set(our_probe)
+    assert set(theirs["run"][0]) <= set(ours["run"][0])
+    assert (ours["status"], ours["deviated"]) == ("completed", False)
+    # the faults and reverts are `ansible <host> -m <module> -a <json>` process activities
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    ensure_experiment_is_valid(ours["experiment"])
+    assert ours["run"][0]["activity"]["provider"] == {
+        "type": "process",
+        "path": "ansible",
+        "arguments": ["web1", "-m", "chaos.faults.cpu_stress", "-a", '{"duration": 10, "load": 80}'],
+    }
+    [extension] = ours["experiment"]["extensions"]
+    assert extension["name"] == "chaos.faults" and len(extension["faults"]) == 2
+    assert "s3cret" not in Path(out["journal_chaostoolkit_path"]).read_text()

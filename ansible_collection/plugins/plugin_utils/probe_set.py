@@ -57,7 +57,7 @@ def check_definitions(probes: Sequence[Any], where: str = "game_day_probes") -> 
         result = _VALIDATOR.validate(dict(probe))
         if result.error_messages:
             name = probe.get("name", "no name")
-            raise ProbeDefinitionError(f"{label} ({name}): {result.error_messages[0]}")
+            raise ProbeDefinitionError(f"{label} ({name}): {'; '.join(result.error_messages)}")
         params = result.validated_parameters
         problem = probe_problem(params)
         if problem:

@@ -71,7 +71,6 @@ def build_events(journal, probes_by_phase):
         events.append(_event(note["at"], note.get("host") or node, "operator-note", detail))
     events = sorted((e for e in events[1:] if e["ts"]), key=lambda e: sort_key(e["ts"]))
     # the run's first and last events bracket the others, whatever rounding did to their times
-    last = _event(
-        journal["end"], node, f"game-day-{journal['status']}", "deviated" if journal["deviated"] else "steady state held"
-    )
+    outcome = "deviated" if journal["deviated"] else "steady state held"
+    last = _event(journal["end"], node, f"game-day-{journal['status']}", outcome)
     return [first, *events, last]
