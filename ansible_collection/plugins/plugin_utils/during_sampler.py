@@ -6,7 +6,7 @@ They start before the first fault is injected and outlive the task that starts t
 injections (one Ansible task on every host) happen while they sample. The sampler is forked from
 the Ansible worker (no new interpreter to start) into its own session, talks through files in the
 run directory, and is bounded: it ends at the end of its window, when asked to stop, or when
-ansible-playbook is gone.
+ansible-playbook is gone (then without a result: nobody would read it).
 
     <run_dir>/.during-stop      written to end the window early; holds the reason
     <run_dir>/.during.json      written once by the sampler at its end: the probe runs
@@ -110,8 +110,9 @@ def _sample(
         if not stop.is_set() and os.path.exists(stop_path):
             with open(stop_path, encoding="utf-8") as f:
                 stop_with(f.read().strip() or "asked to stop")
-        if not stop.is_set() and not _alive(owner):
-            stop_with("ansible-playbook ended")
+        if not _alive(owner):  # ansible-playbook is gone: nobody will read a result
+            stop.set()
+            return
         if time.time() > deadline:
             stop.set()
             break
