@@ -80,6 +80,8 @@ class ActionModule(ActionBase):
             result.update(getattr(self, f"_{args['phase']}")(args, task_vars))
         except (FaultDefinitionError, ProbeDefinitionError, NoteError) as e:
             raise AnsibleActionFail(str(e)) from None
+        except OSError as e:  # the run directory: the only files the phases write
+            raise AnsibleActionFail(f"game_day_output_dir: cannot write the game day's files: {e}") from None
         return result
 
     # ----------------------------------------------------------------------------------- helpers
