@@ -212,6 +212,18 @@ def test_abort_file_during_the_faults_reverts_them_at_once(ansible: AnsibleEnv, 
     assert ts(record["reverted_at"]) - abort.stat().st_mtime < 5
 
 
+def test_the_report_module_rebuilds_the_files_of_a_game_day(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    result = run_playbook(PLAYBOOKS / "report_module.yml", ansible, extra_vars={"out_dir": str(tmp_path)})
+    assert result.rc == 0, result.output
+    rebuilt = result.task("Write the journal and the report")
+    assert (rebuilt["status"], rebuilt["deviated"]) == ("completed", False)
+    names = sorted(p.name for p in (tmp_path / "r1").iterdir())
+    assert names == ["journal-chaostoolkit.json", "journal.json", "report.html", "report.md"]
+    journal = only_journal(tmp_path)
+    assert [w["fault_id"] for w in journal["faults"]] == ["k1"]
+    assert journal["notes"] == [{"text": "looked fine", "author": "bob", "at": "2026-01-01T12:00:30+00:00"}]
+
+
 def test_steady_state_broken_before_injects_nothing(ansible: AnsibleEnv, tmp_path: Path) -> None:
     result = run_playbook(
         PLAYBOOKS / "broken_before.yml",

@@ -170,6 +170,7 @@ journal:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.files import write_reports
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.journal import MODES, build_journal
+from ansible_collections.chaos.faults.plugins.module_utils.game_day.notes import NoteError, note_from_value
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.times import parse_time
 
 
@@ -203,6 +204,10 @@ def main():
         module.fail_json(msg=f"run_id: {p['run_id']!r} must be a plain directory name (no '/')")
     if parse_time(p["started_at"]) is None:
         module.fail_json(msg=f"started_at: {p['started_at']!r} is not an ISO-8601 time")
+    try:
+        p = dict(p, notes=[note_from_value(n, f"notes[{i}]") for i, n in enumerate(p["notes"])])
+    except NoteError as e:
+        module.fail_json(msg=str(e))
     if module.check_mode:
         journal = build_journal(p)
         module.exit_json(changed=False, journal=journal, status=journal["status"],

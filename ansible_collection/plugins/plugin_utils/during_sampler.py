@@ -57,7 +57,7 @@ def _write_json(path: str, data: Any) -> None:
 
 def request_stop(run_dir: str, reason: str) -> None:
     """Ask the sampler to end the window now (the first reason given wins)."""
-    stop_path, _ = _paths(run_dir)
+    stop_path = _paths(run_dir)[0]
     try:
         fd = os.open(stop_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
