@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shlex
 import time
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
     command_sample,
@@ -18,7 +19,7 @@ from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
     http_sample,
     utc_iso,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import probe_result
+from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import ProbeResult, probe_result
 
 # The options of chaos.faults.probe (its DOCUMENTATION describes each one).
 PROBE_OPTIONS = dict(
@@ -39,7 +40,7 @@ PROBE_OPTIONS = dict(
 PROBE_ONE_OF = [("url", "command")]
 
 
-def probe_argv(params):
+def probe_argv(params: dict[str, Any]) -> list[str] | None:
     """The command as an argument list (a string is split like a shell would), or None for a URL probe."""
     cmd = params.get("command")
     if cmd is None:
@@ -47,7 +48,7 @@ def probe_argv(params):
     return [str(a) for a in cmd] if isinstance(cmd, list) else shlex.split(str(cmd))
 
 
-def probe_problem(params):
+def probe_problem(params: dict[str, Any]) -> str | None:
     """What is wrong with validated options beyond their types, naming the option; None when fine."""
     p = params
     if p["url"] and not p["url"].startswith(("http://", "https://")):
@@ -65,14 +66,14 @@ def probe_problem(params):
     return None
 
 
-def sample_count(params):
+def sample_count(params: dict[str, Any]) -> int | None:
     """How many samples the run takes: `count`, 10 when neither count nor period is set, else None."""
     if params["count"] is not None:
         return params["count"]
     return None if params["period"] is not None else 10
 
 
-def most_samples(params):
+def most_samples(params: dict[str, Any]) -> int:
     """An upper bound on the samples of a run (the schedule never takes more)."""
     bounds = [n for n in (sample_count(params),) if n is not None]
     if params["period"] is not None and params["interval"] > 0:
@@ -80,7 +81,7 @@ def most_samples(params):
     return min(bounds) if bounds else 10**9
 
 
-def run_probe(params, stop=None, on_sample=None):
+def run_probe(params: dict[str, Any], stop: Any = None, on_sample: Any = None) -> ProbeResult:
     """Sample until `count` samples or `period` seconds, whichever ends first; returns a ProbeResult.
 
     `stop` (a threading.Event) ends the run early, after at least one sample; `on_sample(samples)` is

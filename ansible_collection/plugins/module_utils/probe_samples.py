@@ -10,7 +10,7 @@ Standard library only (it runs on targets inside the probe module's payload).
 from __future__ import annotations
 
 import math
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 class ProbeSample(TypedDict, total=False):
@@ -50,7 +50,7 @@ class ProbeResult(TypedDict, total=False):
     ended_at: str
 
 
-def percentile(sorted_values, q):
+def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of sorted values; None when empty."""
     if not sorted_values:
         return None
@@ -58,7 +58,7 @@ def percentile(sorted_values, q):
     return sorted_values[rank - 1]
 
 
-def summarize(samples):
+def summarize(samples: list[ProbeSample]) -> tuple[int, LatencyStats]:
     """(successful samples, LatencyStats) of a list of samples."""
     lat = sorted(s["latency_ms"] for s in samples)
     ok = sum(1 for s in samples if s["ok"])
@@ -73,7 +73,7 @@ def summarize(samples):
     return ok, stats
 
 
-def tolerance_violations(params, ratio, stats):
+def tolerance_violations(params: dict[str, Any], ratio: float, stats: LatencyStats) -> list[str]:
     """The tolerances (min_success_ratio, max_latency_ms at latency_percentile) violated, in words."""
     out = []
     if params["min_success_ratio"] is not None and ratio < params["min_success_ratio"]:
@@ -86,7 +86,7 @@ def tolerance_violations(params, ratio, stats):
     return out
 
 
-def certain_violation(params, samples, most_samples):
+def certain_violation(params: dict[str, Any], samples: list[ProbeSample], most_samples: int) -> str | None:
     """A tolerance violation that no later sample can undo, in words, or None.
 
     `most_samples` bounds how many samples the run can take in all; the check assumes every sample
@@ -114,7 +114,9 @@ def certain_violation(params, samples, most_samples):
     return None
 
 
-def probe_result(target, samples, params, started_at, ended_at):
+def probe_result(
+    target: Any, samples: list[ProbeSample], params: dict[str, Any], started_at: str, ended_at: str
+) -> ProbeResult:
     """The ProbeResult of a finished run (at least one sample)."""
     ok, stats = summarize(samples)
     ratio = ok / len(samples) if samples else 0.0
@@ -133,7 +135,7 @@ def probe_result(target, samples, params, started_at, ended_at):
     )
 
 
-def latency(result, which):
+def latency(result: Any, which: str) -> float | None:
     """The `which` (p50, p95, p99, max, ...) latency of a ProbeResult in ms, or None."""
     stats = result.get("latency_ms") if isinstance(result, dict) else None
     value = stats.get(which) if isinstance(stats, dict) else None

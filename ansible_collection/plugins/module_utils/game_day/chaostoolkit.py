@@ -12,6 +12,7 @@ no key for (hosts, fault windows, events, reasons, mode, notes) goes into the ex
 from __future__ import annotations
 
 import json
+from typing import Any
 
 CHAOSTOOLKIT_JOURNAL = "journal-chaostoolkit.json"
 EXTENSION = "chaos.faults"
@@ -19,11 +20,11 @@ EXTENSION = "chaos.faults"
 PROBE_DEFAULTS = {"method": "GET", "status": [200], "timeout": 2, "validate_certs": True}
 
 
-def _tolerance(statuses):
+def _tolerance(statuses: list[int]) -> int | list[int]:
     return statuses[0] if len(statuses) == 1 else list(statuses)
 
 
-def probe_activity(activity):
+def probe_activity(activity: dict[str, Any]) -> dict[str, Any]:
     """A chaos.faults.probe activity as a Chaos Toolkit probe (http or process provider)."""
     spec = dict(PROBE_DEFAULTS, **(activity["provider"].get("arguments") or {}))
     out = {"type": "probe", "name": activity["name"]}
@@ -50,7 +51,7 @@ def probe_activity(activity):
     return out
 
 
-def ansible_activity(activity, hosts):
+def ansible_activity(activity: dict[str, Any], hosts: str) -> dict[str, Any]:
     """A fault or revert (an Ansible module run) as the `ansible` ad-hoc command that runs it."""
     provider = activity["provider"]
     return {
@@ -70,11 +71,11 @@ def ansible_activity(activity, hosts):
     }
 
 
-def _activity(activity, hosts):
+def _activity(activity: dict[str, Any], hosts: str) -> dict[str, Any]:
     return probe_activity(activity) if activity["type"] == "probe" else ansible_activity(activity, hosts)
 
 
-def _run(entry, hosts):
+def _run(entry: dict[str, Any], hosts: str) -> dict[str, Any]:
     """One activity run of our journal as a Chaos Toolkit activity run."""
     out = {
         "activity": _activity(entry["activity"], str(entry.get("host") or hosts)),
@@ -91,7 +92,7 @@ def _run(entry, hosts):
     return out
 
 
-def _steady_state(state, hosts):
+def _steady_state(state: dict[str, Any] | None, hosts: str) -> dict[str, Any] | None:
     if state is None:
         return None
     return {
@@ -100,7 +101,7 @@ def _steady_state(state, hosts):
     }
 
 
-def chaostoolkit_journal(journal):
+def chaostoolkit_journal(journal: dict[str, Any]) -> dict[str, Any]:
     """Chaos Toolkit's run journal of a game day journal."""
     exp = journal["experiment"]
     hosts = ",".join(journal["hosts"]) or "localhost"

@@ -8,6 +8,8 @@ outputs follow Chaos Toolkit's activity-run shape plus a host and a phase. Pure 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.redact import redact
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.times import (
     iso,
@@ -20,7 +22,7 @@ from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import 
 ANSIBLE_KEYS = ("invocation", "_ansible_no_log", "item", "ansible_loop_var", "_ansible_item_label")
 
 
-def revertible(result):
+def revertible(result: Any) -> bool:
     """Whether an injection left a fault to revert: timed faults have a deadline, instant ones
     (process_kill) have none."""
     if not isinstance(result, dict) or not result.get("fault_id"):
@@ -29,25 +31,25 @@ def revertible(result):
     return bool(result.get("reverts_at") or record.get("reverts_at"))
 
 
-def result_failed(result):
+def result_failed(result: Any) -> bool:
     return not isinstance(result, dict) or bool(result.get("failed")) or bool(result.get("unreachable"))
 
 
-def result_skipped(result):
+def result_skipped(result: Any) -> bool:
     return isinstance(result, dict) and bool(result.get("skipped"))
 
 
-def _output(result, drop=()):
+def _output(result: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
     return {k: v for k, v in redact(result).items() if k not in ANSIBLE_KEYS and k not in drop}
 
 
-def _status(result):
+def _status(result: Any) -> str:
     if result_skipped(result):
         return "skipped"
     return "failed" if result_failed(result) else "succeeded"
 
 
-def probe_samples(probe):
+def probe_samples(probe: dict[str, Any]) -> list[dict[str, Any]]:
     """The samples of a probe run as [{t, ok, latency_ms}]; one summary point when it has none."""
     result = probe.get("result") or {}
     out = []
@@ -70,7 +72,7 @@ def probe_samples(probe):
     return [{"t": t.isoformat(), "ok": not result_failed(result), "latency_ms": latency(result, "p50")}]
 
 
-def probe_entry(probe):
+def probe_entry(probe: dict[str, Any]) -> dict[str, Any]:
     """One probe run as an activity run plus tolerance_met, host, phase and samples."""
     result = probe.get("result") or {}
     spec = redact(probe.get("spec") or {})
@@ -101,7 +103,7 @@ def probe_entry(probe):
     return entry
 
 
-def injection_entry(inj):
+def injection_entry(inj: dict[str, Any]) -> dict[str, Any]:
     result = inj.get("result") or {}
     module = inj.get("module") or result.get("fault") or "fault"
     entry = {
@@ -126,7 +128,7 @@ def injection_entry(inj):
     return entry
 
 
-def revert_entry(rev):
+def revert_entry(rev: dict[str, Any]) -> dict[str, Any]:
     result = rev.get("result") or {}
     module = rev.get("module") or "fault"
     arguments = {"revert": [rev["fault_id"]]} if rev.get("fault_id") else {}
@@ -148,7 +150,9 @@ def revert_entry(rev):
     return entry
 
 
-def fault_windows(injections, records, since=None):
+def fault_windows(
+    injections: list[dict[str, Any]], records: list[dict[str, Any]], since: Any = None
+) -> list[dict[str, Any]]:
     """One window per injected fault: host, fault, start, end, reverted_by, guard_violation.
 
     Records of faults this run did not inject are kept when they were active during the run (someone
@@ -180,7 +184,9 @@ def fault_windows(injections, records, since=None):
     return windows
 
 
-def _window(host, module, result, rec, foreign=False):
+def _window(
+    host: Any, module: Any, result: dict[str, Any], rec: dict[str, Any], foreign: bool = False
+) -> dict[str, Any]:
     start = iso(rec.get("started_at")) or iso(result.get("started_at"))
     planned_end = iso(rec.get("reverts_at")) or iso(result.get("reverts_at"))
     end = iso(rec.get("reverted_at"))

@@ -4,17 +4,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.text import probe_summary, short
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.times import iso, sort_key
 
 PHASES = ("before", "during", "after")
 
 
-def _event(ts, host, event, detail):
+def _event(ts: Any, host: Any, event: str, detail: Any) -> dict[str, Any]:
     return {"ts": ts, "host": host, "event": event, "detail": detail}
 
 
-def build_events(journal, probes_by_phase):
+def build_events(
+    journal: dict[str, Any], probes_by_phase: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     """Events of a journal (without `events`) and its probe entries grouped by phase."""
     node = journal["node"]
     first = _event(journal["start"], node, "game-day-started", journal["experiment"]["title"])

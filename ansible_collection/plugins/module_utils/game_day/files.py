@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.chaostoolkit import (
     CHAOSTOOLKIT_JOURNAL,
@@ -18,7 +19,7 @@ from ansible_collections.chaos.faults.plugins.module_utils.game_day.journal impo
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.markdown import render_markdown
 
 
-def write_atomic(path, text):
+def write_atomic(path: str, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
@@ -26,11 +27,11 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def _json(data):
+def _json(data: Any) -> str:
     return json.dumps(data, indent=2, default=str) + "\n"
 
 
-def run_paths(output_dir, run_id):
+def run_paths(output_dir: str, run_id: str) -> dict[str, str]:
     run_dir = os.path.join(output_dir, run_id)
     return {
         "run_dir": run_dir,
@@ -41,7 +42,7 @@ def run_paths(output_dir, run_id):
     }
 
 
-def write_reports(params):
+def write_reports(params: dict[str, Any]) -> dict[str, Any]:
     """Build the journal and write both journals (and, in the final phase, both reports)."""
     journal = build_journal(params)
     paths = run_paths(params["output_dir"], params["run_id"])

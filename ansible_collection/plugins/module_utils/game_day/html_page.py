@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.chaostoolkit import CHAOSTOOLKIT_JOURNAL
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.journal import GENERATOR
@@ -33,7 +34,7 @@ text-align:left;vertical-align:top} th{background:#f8f9fa} code{font-size:.85rem
 """
 
 
-def render_html(journal):
+def render_html(journal: dict[str, Any]) -> str:
     e = escape
     exp = journal["experiment"]
     dev = "yes" if journal["deviated"] else "no"

@@ -9,6 +9,7 @@ plus hosts, faults (one window per fault and host), events, reasons, mode, notes
 from __future__ import annotations
 
 import platform
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.entries import (
     fault_windows,
@@ -29,7 +30,9 @@ GENERATOR = "chaos.faults.game_day_report 0.1.0"
 MODES = ("automated", "observe")
 
 
-def fault_definition_actions(faults):
+def fault_definition_actions(
+    faults: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The experiment's method and rollbacks: the faults as defined (each reverted by its module's
     state=absent, which reverts every active fault of that module), not as run."""
     method, rollbacks = [], []
@@ -52,7 +55,7 @@ def fault_definition_actions(faults):
     return method, rollbacks
 
 
-def _unique_probe_activities(entries):
+def _unique_probe_activities(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen, out = set(), []
     for p in entries:
         key = (p["activity"]["name"], p["host"])
@@ -62,7 +65,7 @@ def _unique_probe_activities(entries):
     return out
 
 
-def build_journal(params):
+def build_journal(params: dict[str, Any]) -> dict[str, Any]:
     """The journal of a run from its steps' results (the options of chaos.faults.game_day_report)."""
     start = iso(params["started_at"]) or now_iso()
     end = iso(params.get("ended_at")) or now_iso()

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.text import (
     all_probes,
     met,
@@ -12,11 +14,11 @@ from ansible_collections.chaos.faults.plugins.module_utils.game_day.text import 
 )
 
 
-def _cell(value):
+def _cell(value: Any) -> str:
     return str(value).replace("|", "/")
 
 
-def render_markdown(journal, html_name="report.html"):
+def render_markdown(journal: dict[str, Any], html_name: str = "report.html") -> str:
     exp = journal["experiment"]
     lines = [f"# Game day: {exp['title']}", ""]
     if exp.get("description"):

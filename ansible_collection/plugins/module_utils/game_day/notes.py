@@ -10,6 +10,8 @@ lines starting with # are comments.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.times import iso, parse_time
 
@@ -22,7 +24,7 @@ class NoteError(ValueError):
     """A note that cannot be read; the message names it."""
 
 
-def note_from_value(value, where):
+def note_from_value(value: Any, where: str) -> dict[str, str]:
     """A note given as a variable: a string, or a mapping with text and optionally at, author, host."""
     if isinstance(value, str):
         value = {"text": value}
@@ -44,7 +46,7 @@ def note_from_value(value, where):
     return note
 
 
-def notes_from_text(text, day):
+def notes_from_text(text: str, day: datetime | None) -> list[dict[str, str]]:
     """The notes of a notes file; `day` (a datetime) dates the HH:MM[:SS] times."""
     notes = []
     for line in text.splitlines():

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import latency
 
@@ -12,13 +13,13 @@ from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import 
 BULKY_KEYS = ("command", "pids", "argv", "killed", "steps", "revert")
 
 
-def short(value, limit=160):
+def short(value: Any, limit: int = 160) -> str:
     """value as text, cut to `limit` characters with an ellipsis."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compact(value, limit=110):
+def compact(value: Any, limit: int = 110) -> str:
     """key=value pairs of a dict without the bulky keys, for tables."""
     if not isinstance(value, dict):
         return short(value, limit)
@@ -28,19 +29,19 @@ def compact(value, limit=110):
     return short(text, limit)
 
 
-def fmt_ms(value):
+def fmt_ms(value: Any) -> str:
     return f"{value:.1f}" if isinstance(value, (int, float)) else "–"
 
 
-def fmt_ratio(value):
+def fmt_ratio(value: Any) -> str:
     return f"{value:.0%}" if isinstance(value, (int, float)) else "–"
 
 
-def met(value):
+def met(value: Any) -> str:
     return "yes" if value is True else ("no" if value is False else "–")
 
 
-def all_probes(journal):
+def all_probes(journal: dict[str, Any]) -> list[dict[str, Any]]:
     """Every probe entry of the journal: before, each during run, after."""
     ss = journal["steady_states"]
     out = list((ss.get("before") or {}).get("probes") or [])
@@ -50,7 +51,7 @@ def all_probes(journal):
     return out
 
 
-def probe_row(entry):
+def probe_row(entry: dict[str, Any]) -> tuple[str, str, str, str]:
     """(success ratio, p50, p95, p99) of a probe entry, formatted for a table."""
     out = entry["output"]
     return (fmt_ratio(out.get("success_ratio")),) + tuple(
@@ -58,7 +59,7 @@ def probe_row(entry):
     )
 
 
-def probe_summary(entry):
+def probe_summary(entry: dict[str, Any]) -> str:
     """`success 100%, p50 3.5 ms, ...` of a probe entry."""
     out = entry["output"]
     parts = []

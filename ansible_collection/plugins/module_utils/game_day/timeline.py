@@ -5,7 +5,9 @@ probe sample's latency (failed samples marked) over time below, the before/durin
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
+from typing import Any
 
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.events import PHASES
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.text import all_probes, short
@@ -24,11 +26,11 @@ FAULT_COLORS = {
 SERIES_COLORS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#862e9c", "#c92a2a", "#495057")
 
 
-def lane_key(w):
+def lane_key(w: dict[str, Any]) -> str:
     return f"{w['host']} · {w['fault']}"
 
 
-def _phase_bands(journal):
+def _phase_bands(journal: dict[str, Any]) -> list[tuple[str, datetime, datetime]]:
     bands = []
     for phase in PHASES:
         starts, ends = [], []
@@ -43,7 +45,7 @@ def _phase_bands(journal):
     return bands
 
 
-def svg_timeline(journal, width=960):
+def svg_timeline(journal: dict[str, Any], width: int = 960) -> str:
     """An inline SVG: fault windows per host and fault on top, probe latency and success below."""
     t0 = parse_time(journal["start"])
     t1 = parse_time(journal["end"])
@@ -61,7 +63,7 @@ def svg_timeline(journal, width=960):
     chart_h = 220
     height = chart_top + chart_h + 74
 
-    def x(t):
+    def x(t: datetime | None) -> float:
         if t is None:
             return left + plot_w
         frac = (t - t0).total_seconds() / span
@@ -202,7 +204,7 @@ def svg_timeline(journal, width=960):
     return "\n".join(parts)
 
 
-def _tick_step(span):
+def _tick_step(span: float) -> float:
     for step in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600):
         if span / step <= 12:
             return float(step)

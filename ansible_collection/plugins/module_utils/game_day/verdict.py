@@ -8,6 +8,8 @@ broken during or after the faults is `deviated`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.text import short
 from ansible_collections.chaos.faults.plugins.module_utils.game_day.times import parse_time
 
@@ -15,7 +17,7 @@ STATUSES = ("completed", "failed", "aborted", "interrupted")
 INTERRUPTED_REASON = "the game day has not finished (or was killed before writing its final journal)"
 
 
-def steady_state(entries):
+def steady_state(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     """{steady_state_met, probes} of the probe runs of one phase; None when none ran."""
     ran = [e for e in entries if e["status"] != "skipped"]
     if not ran:
@@ -23,7 +25,9 @@ def steady_state(entries):
     return {"steady_state_met": all(e["tolerance_met"] for e in ran), "probes": entries}
 
 
-def deviated(before, during, after):
+def deviated(
+    before: dict[str, Any] | None, during: list[dict[str, Any]], after: dict[str, Any] | None
+) -> bool:
     """A probe failed during or after the faults, while the steady state held before them."""
     return bool(
         (before is None or before["steady_state_met"])
@@ -34,7 +38,14 @@ def deviated(before, during, after):
     )
 
 
-def status_and_reasons(params, before, run, rollbacks, windows, end):
+def status_and_reasons(
+    params: dict[str, Any],
+    before: dict[str, Any] | None,
+    run: list[dict[str, Any]],
+    rollbacks: list[dict[str, Any]],
+    windows: list[dict[str, Any]],
+    end: str,
+) -> tuple[str, list[str]]:
     """(status, reasons in words) of a run; `params` gives phase, failed_reason and aborted_reason."""
     if (params.get("phase") or "final") == "start":
         return "interrupted", [INTERRUPTED_REASON]
