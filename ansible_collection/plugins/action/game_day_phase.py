@@ -118,20 +118,20 @@ class ActionModule(ActionBase):
             "faults": args["faults"],
             "sampler_pid": None,
         }
-        if self._task.check_mode:
-            return {"changed": False, "run": run, "before": [], "inject": False, "aborted_reason": ""}
-        write_reports(self._report_params(run, phase="start"))
+        if not self._task.check_mode:  # check mode probes (read-only) but writes and injects nothing
+            write_reports(self._report_params(run, phase="start"))
         before = sample_all(runs, "before")
         held = all(r["result"].get("within_tolerance") for r in before)
         aborted = ""
         if args["abort_file"] and os.path.exists(args["abort_file"]):
             aborted = f"abort file {args['abort_file']} exists; no fault was injected"
-        inject = held and not aborted and bool(args["faults"])
+        inject = held and not aborted and bool(args["faults"]) and not self._task.check_mode
         if inject:
             run["sampler_pid"] = during_sampler.start(
                 run["run_dir"], runs, run["window_s"], stop_on_violation=args["mode"] == "automated"
             )
-        return {"changed": True, "run": run, "before": before, "inject": inject, "aborted_reason": aborted}
+        changed = not self._task.check_mode
+        return {"changed": changed, "run": run, "before": before, "inject": inject, "aborted_reason": aborted}
 
     def _watch(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         """Wait out the faults' window; end it early on the abort file or, when automated, on a failed
@@ -234,14 +234,12 @@ class ActionModule(ActionBase):
         params["aborted_reason"] = start.get("aborted_reason") or watch.get("aborted_reason") or ""
         params["stopped_early"] = watch.get("stopped_early")
         params["notes"] = self._notes(args, run)
-        if self._task.check_mode:
+        if self._task.check_mode:  # where the files would be; nothing is written
             journal = build_journal(params)
-            return {
-                "changed": False,
-                "journal": journal,
-                "status": journal["status"],
-                "deviated": journal["deviated"],
-            }
+            paths = run_paths(run["output_dir"], run["run_id"])
+            return dict(
+                paths, changed=False, journal=journal, status=journal["status"], deviated=journal["deviated"]
+            )
         return dict(write_reports(params), changed=True)
 
     # -------------------------------------------------------------------------------- the report

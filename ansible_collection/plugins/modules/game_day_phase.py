@@ -80,7 +80,9 @@ attributes:
     description: An action plugin on the controller.
   check_mode:
     support: full
-    description: Checks the definitions and builds the journal without probing, injecting or writing.
+    description:
+      - Checks the definitions, samples the probes before the faults (probes only read) and builds the
+        journal; injects nothing and writes no file.
   diff_mode:
     support: none
     description: Nothing to diff.
