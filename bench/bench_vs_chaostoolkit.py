@@ -164,7 +164,8 @@ def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: Cou
         ("fis", "ours"): fis_ours,
         ("fis", "floor"): fis_floor,
         ("host", "ctk"): lambda _r: ctk_host_round(ctx, work, url),
-        ("host", "ours"): (lambda _r: host_ours(url)) if host_ours else None,
+        # the warm-up round (r = -1) also counts the game day's tasks and module runs
+        ("host", "ours"): (lambda r: host_ours(url, count=r < 0)) if host_ours else None,
     }
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in runners}
     calls: dict[tuple[str, str], dict[str, int]] = {}
@@ -210,7 +211,8 @@ def _measure(ctx: Context, work: Path, rounds: int, template_id: str, proxy: Cou
                 rows.append(Row(case, f"beyond the {GAME_DAY_DURING_S} s probe window: {ours_name}", "s",
                                 Stats.of(beyond), Stats.of(ctk), "chaos run",
                                 note="the role probes during the fault for at least "
-                                     f"{GAME_DAY_DURING_S} s; chaos run does not by default"))
+                                     f"{GAME_DAY_DURING_S} s; chaos run does not by default; "
+                                     f"per game day: {_game_day_counts_text(ctx)}"))
         else:
             reason = ctx.extra.get(f"{exp}_ours_missing", "not built yet")
             rows.append(Row(case, f"wall time: {ours_name}", "s", None, Stats.of(ctk), "chaos run",
@@ -314,9 +316,26 @@ GAME_DAY_PLAYBOOK = """\
 GAME_DAY_DURING_S = 1
 
 
+def _counting_interpreter(work: Path, log: Path) -> Path:
+    """A Python for Ansible's modules that notes every start in `log`: one line per module run."""
+    script = work / "count-module-runs"
+    script.write_text(f"#!/bin/sh\necho run >> '{log}'\nexec '{sys.executable}' \"$@\"\n")
+    script.chmod(0o755)
+    return script
+
+
+def _game_day_counts_text(ctx: Context) -> str:
+    counts = ctx.extra.get("game_day_counts")
+    if not counts:
+        return "tasks and module runs not counted"
+    return (f"{counts['tasks']} tasks ({counts['skipped']} of them skipped), "
+            f"{counts['module_runs']} module runs on the host")
+
+
 def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a round function
-    """`url -> seconds` for our game day (ansible-playbook + the game_day role), or None (the reason
-    goes to ctx.extra) when its pieces are missing."""
+    """`(url, count) -> seconds` for our game day (ansible-playbook + the game_day role), or None (the
+    reason goes to ctx.extra) when its pieces are missing. With `count`, the round also counts the
+    role's tasks and module runs (into ctx.extra["game_day_counts"])."""
     try:
         from tests.harness import ansible as harness_ansible
     except ImportError as e:
@@ -332,7 +351,10 @@ def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a rou
     playbook = work / "gameday-kill.yml"
     playbook.write_text(GAME_DAY_PLAYBOOK % {"during": GAME_DAY_DURING_S})
 
-    def one_round(url: str) -> float:
+    module_log = work / "module-runs.log"
+    counting = ansible.with_env({"ANSIBLE_PYTHON_INTERPRETER": str(_counting_interpreter(work, module_log))})
+
+    def one_round(url: str, count: bool = False) -> float:
         victim, pattern = start_victim(uuid.uuid4().hex[:10])
         # Variables from a file: a pattern on ansible-playbook's own command line would match it too.
         vars_file = work / f"vars-{uuid.uuid4().hex[:8]}.json"
@@ -340,8 +362,9 @@ def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a rou
                                          "game_day_output_dir": str(work / "game-days")}))
         try:
             t0 = time.perf_counter()
-            result = harness_ansible.run_playbook(playbook, ansible, args=["-e", f"@{vars_file}"],
-                                                  timeout=600)
+            module_log.unlink(missing_ok=True)
+            result = harness_ansible.run_playbook(playbook, counting if count else ansible,
+                                                  args=["-e", f"@{vars_file}"], timeout=600)
             elapsed = time.perf_counter() - t0
         finally:
             code = reap_victim(victim)
@@ -349,6 +372,13 @@ def _ours_host_runner(ctx: Context, work: Path):  # noqa: ANN202 - returns a rou
             raise RuntimeError(f"game day failed:\n{result.output[-4000:]}")
         if code != -15:
             raise RuntimeError(f"the victim ended with {code}, not SIGTERM")
+        if count:
+            ran = [hosts.get("localhost", {}) for _name, hosts in result.tasks()]
+            ctx.extra["game_day_counts"] = {
+                "tasks": len(ran),
+                "skipped": sum(1 for r in ran if r.get("skipped")),
+                "module_runs": len(module_log.read_text().splitlines()) if module_log.exists() else 0,
+            }
         return elapsed
 
     return one_round

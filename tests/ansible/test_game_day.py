@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.harness import hosts as hosts_harness
 from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, kill_playbook, run_playbook
@@ -65,6 +68,160 @@ def test_local_example_completes_and_prints_the_html_report(ansible: AnsibleEnv,
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
     assert (html_path.parent / "report.md").read_text().startswith("# Game day: ")
+
+
+def records(record_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(record_dir.glob("*.json"))]
+
+
+def test_local_example_writes_a_journal_chaostoolkit_loads(
+    ansible: AnsibleEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chaoslib.experiment import ensure_experiment_is_valid
+    from chaoslib.loader import load_experiment
+
+    result = run_playbook(
+        EXAMPLE,
+        ansible,
+        extra_vars={"demo_port": free_port(), "fault_seconds": 2, "max_latency_ms": 5000,
+                    "guard_latency_ms": 10000, "game_day_output_dir": str(tmp_path)},
+    )
+    assert result.rc == 0, result.output
+    [path] = tmp_path.glob("*/journal-chaostoolkit.json")
+    ctk = load_experiment(str(path))  # chaostoolkit-lib's own loader
+    assert (ctk["status"], ctk["deviated"]) == ("completed", False)
+    # the faults are `ansible <host> -m chaos.faults.<fault>` process activities: ansible must be found
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    ensure_experiment_is_valid(ctk["experiment"])
+    assert [r["activity"]["provider"]["arguments"][2] for r in ctk["run"]] == [
+        "chaos.faults.cpu_stress",
+        "chaos.faults.disk_fill",
+    ]
+    assert ctk["steady_states"]["before"]["steady_state_met"] is True
+
+
+def test_a_bad_fault_option_stops_the_game_day_before_any_fault(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    (tmp_path / "fill").mkdir()
+    result = run_playbook(
+        PLAYBOOKS / "bad_option.yml",
+        ansible,
+        extra_vars={"fill_dir": str(tmp_path / "fill"), "record_dir": str(tmp_path / "records"),
+                    "game_day_output_dir": str(tmp_path / "out")},
+    )
+    assert result.rc != 0
+    check = result.task(
+        "chaos.faults.game_day : Game day | the faults' options are valid on every host "
+        "(check mode, nothing is injected)"
+    )
+    assert "Unsupported parameters for (chaos.faults.cpu_stress) module: lod" in check["results"][1]["msg"]
+    assert records(tmp_path / "records") == [] and list((tmp_path / "fill").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # the game day never started
+
+
+def test_an_unknown_fault_module_is_named_with_the_known_ones(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    (tmp_path / "fill").mkdir()
+    result = run_playbook(
+        PLAYBOOKS / "bad_option.yml",
+        ansible,
+        extra_vars={"fill_dir": str(tmp_path / "fill"), "record_dir": str(tmp_path / "records"),
+                    "game_day_output_dir": str(tmp_path / "out"), "second_module": "cpu_strss"},
+    )
+    assert result.rc != 0
+    assert "'cpu_strss' is not a host fault of chaos.faults (host faults: cpu_stress," in result.output
+    assert records(tmp_path / "records") == [] and not (tmp_path / "out").exists()
+
+
+def fill_watch(ansible: AnsibleEnv, tmp_path: Path, **extra: object):
+    (tmp_path / "fill").mkdir()
+    return run_playbook(
+        PLAYBOOKS / "fill_watch.yml",
+        ansible,
+        extra_vars={"fill_dir": str(tmp_path / "fill"), "record_dir": str(tmp_path / "records"),
+                    "game_day_output_dir": str(tmp_path / "out"), **extra},
+    )
+
+
+def test_automated_mode_reverts_at_once_when_a_probe_fails_during_the_faults(
+    ansible: AnsibleEnv, tmp_path: Path
+) -> None:
+    result = fill_watch(ansible, tmp_path, fault_seconds=60)
+    assert result.rc == 0, result.output
+    journal = only_journal(tmp_path / "out")
+    assert journal["mode"] == "automated"
+    assert (journal["status"], journal["deviated"]) == ("completed", True)
+    assert "probe directory empty (controller) during the faults" in journal["stopped_early"]["reason"]
+    [record] = records(tmp_path / "records")
+    assert record["reverted_by"] == "revert"
+    assert ts(record["reverted_at"]) - ts(record["started_at"]) < 30  # long before its 60 s
+    assert list((tmp_path / "fill").iterdir()) == []
+    events = [e["event"] for e in journal["events"]]
+    assert events.index("fault-injected") < events.index("faults-stopped-early") < events.index("revert-ran")
+    assert journal["steady_states"]["after"]["steady_state_met"] is True
+
+
+def test_observe_mode_keeps_the_fault_and_journals_the_operators_notes(
+    ansible: AnsibleEnv, tmp_path: Path
+) -> None:
+    notes_file = tmp_path / "notes.txt"
+    notes_file.write_text("# drill notes\n12:00 paged the on-call\nlatency graph flat\n")
+    result = fill_watch(
+        ansible,
+        tmp_path,
+        fault_seconds=2,
+        game_day_mode="observe",
+        game_day_during_seconds=3,
+        game_day_notes=["kick-off", {"text": "dashboards red", "author": "alice"}],
+        game_day_notes_file=str(notes_file),
+    )
+    assert result.rc == 0, result.output
+    journal = only_journal(tmp_path / "out")
+    assert (journal["mode"], journal["status"], journal["deviated"]) == ("observe", "completed", True)
+    assert journal["stopped_early"] is None
+    [record] = records(tmp_path / "records")
+    assert record["reverted_by"] == "duration"
+    [during] = journal["steady_states"]["during"]
+    assert during["probes"][0]["output"]["count"] > 10  # it kept sampling for the whole window
+    texts = [n["text"] for n in journal["notes"]]
+    assert texts == ["kick-off", "dashboards red", "paged the on-call", "latency graph flat"]
+    assert journal["notes"][2]["at"].endswith("T12:00:00+00:00")
+    assert sum(e["event"] == "operator-note" for e in journal["events"]) == 4
+    report = (next((tmp_path / "out").glob("*/report.md"))).read_text()
+    assert "## Operator notes" in report and "alice: dashboards red" in report
+
+
+def test_abort_file_during_the_faults_reverts_them_at_once(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    abort = tmp_path / "ABORT"
+    (tmp_path / "fill").mkdir()
+    extra = {"fill_dir": str(tmp_path / "fill"), "record_dir": str(tmp_path / "records"),
+             "game_day_output_dir": str(tmp_path / "out"), "fault_seconds": 60, "game_day_mode": "observe",
+             "game_day_abort_file": str(abort)}
+    command = [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+               str(PLAYBOOKS / "fill_watch.yml"), "-e", json.dumps(extra)]
+    proc = subprocess.Popen(command, env=ansible.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: records(tmp_path / "records"), 120, 0.1, "the fault to be injected")
+        abort.write_text("stop\n")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    journal = only_journal(tmp_path / "out")
+    assert journal["status"] == "aborted"
+    assert any("appeared; the faults were reverted" in r for r in journal["reasons"])
+    [record] = records(tmp_path / "records")
+    assert record["reverted_by"] == "revert"
+    assert ts(record["reverted_at"]) - abort.stat().st_mtime < 5
+
+
+def test_the_report_module_rebuilds_the_files_of_a_game_day(ansible: AnsibleEnv, tmp_path: Path) -> None:
+    result = run_playbook(PLAYBOOKS / "report_module.yml", ansible, extra_vars={"out_dir": str(tmp_path)})
+    assert result.rc == 0, result.output
+    rebuilt = result.task("Write the journal and the report")
+    assert (rebuilt["status"], rebuilt["deviated"]) == ("completed", False)
+    names = sorted(p.name for p in (tmp_path / "r1").iterdir())
+    assert names == ["journal-chaostoolkit.json", "journal.json", "report.html", "report.md"]
+    journal = only_journal(tmp_path)
+    assert [w["fault_id"] for w in journal["faults"]] == ["k1"]
+    assert journal["notes"] == [{"text": "looked fine", "author": "bob", "at": "2026-01-01T12:00:30+00:00"}]
 
 
 def test_steady_state_broken_before_injects_nothing(ansible: AnsibleEnv, tmp_path: Path) -> None:

@@ -1,21 +1,41 @@
-"""Unit tests of the game_day_report module's pure parts: journal, status rules, Markdown, HTML/SVG."""
+"""Unit tests of the game day report's pure parts: journal, status rules, Markdown, HTML/SVG."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-MODULE = Path(__file__).resolve().parents[2] / "ansible_collection/plugins/modules/game_day_report.py"
-spec = importlib.util.spec_from_file_location("game_day_report", MODULE)
-assert spec and spec.loader
-gdr = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(gdr)
+from tests.harness.ansible import ROOT, collections_root
+
+sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
+from ansible_collections.chaos.faults.plugins.module_utils.game_day import (  # noqa: E402
+    entries,
+    files,
+    html_page,
+    journal,
+    markdown,
+    timeline,
+    times,
+)
+
+# the report's functions, where the game_day_report module kept them before they got a file each
+gdr = SimpleNamespace(
+    build_journal=journal.build_journal,
+    parse_time=times.parse_time,
+    probe_samples=entries.probe_samples,
+    render_html=html_page.render_html,
+    svg_timeline=timeline.svg_timeline,
+    render_markdown=markdown.render_markdown,
+    write_reports=files.write_reports,
+)
 
 T0 = "2026-01-01T12:00:00+00:00"
 
@@ -27,7 +47,7 @@ def at(seconds: float) -> str:
 def probe(
     phase: str, start: float, end: float, ok: bool = True, latencies=(3.0, 4.0), host: str = "localhost"
 ):
-    samples = [{"t": at(start + i * 0.5), "ok": ok, "latency_ms": lat} for i, lat in enumerate(latencies)]
+    samples = [{"at": at(start + i * 0.5), "ok": ok, "latency_ms": lat} for i, lat in enumerate(latencies)]
     result = {
         "changed": False,
         "success_ratio": 1.0 if ok else 0.0,
@@ -271,3 +291,39 @@ def test_instant_fault_is_a_point_not_an_open_window() -> None:
     [window] = journal["faults"]
     assert window["end"] == window["start"] == at(4)
     assert journal["status"] == "completed"
+
+
+def test_chaostoolkit_journal_has_the_shape_of_a_journal_chaoslib_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chaoslib.experiment import ensure_experiment_is_valid, run_experiment
+    from chaoslib.loader import load_experiment
+
+    # a journal of Chaos Toolkit's own run loop, for reference
+    exists = {"type": "python", "module": "os.path", "func": "exists", "arguments": {"path": "/"}}
+    probe = {"type": "probe", "name": "root exists", "tolerance": True, "provider": exists}
+    action = dict(probe, type="action", name="look again")
+    action.pop("tolerance")
+    theirs = run_experiment({"title": "t", "description": "d", "method": [action],
+                             "steady-state-hypothesis": {"title": "h", "probes": [probe]}}, settings={})
+
+    out = gdr.write_reports(params(output_dir=str(tmp_path)))
+    ours = load_experiment(out["journal_chaostoolkit_path"])  # chaostoolkit-lib's own loader
+    assert set(theirs) <= set(ours)
+    assert set(theirs["steady_states"]) == set(ours["steady_states"])
+    assert set(theirs["steady_states"]["before"]) == set(ours["steady_states"]["before"])
+    their_probe, our_probe = (j["steady_states"]["before"]["probes"][0] for j in (theirs, ours))
+    assert set(their_probe) <= set(our_probe)
+    assert set(theirs["run"][0]) <= set(ours["run"][0])
+    assert (ours["status"], ours["deviated"]) == ("completed", False)
+    # the faults and reverts are `ansible <host> -m <module> -a <json>` process activities
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    ensure_experiment_is_valid(ours["experiment"])
+    assert ours["run"][0]["activity"]["provider"] == {
+        "type": "process",
+        "path": "ansible",
+        "arguments": ["web1", "-m", "chaos.faults.cpu_stress", "-a", '{"duration": 10, "load": 80}'],
+    }
+    [extension] = ours["experiment"]["extensions"]
+    assert extension["name"] == "chaos.faults" and len(extension["faults"]) == 2
+    assert "s3cret" not in Path(out["journal_chaostoolkit_path"]).read_text()

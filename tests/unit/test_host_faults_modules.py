@@ -20,12 +20,12 @@ from tests.harness.ansible import ROOT, collections_root
 
 sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
 from ansible_collections.chaos.faults.plugins.module_utils import host_faults as hf  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils import probe_samples as probe  # noqa: E402
 from ansible_collections.chaos.faults.plugins.modules import (  # noqa: E402
     cpu_stress,
     disk_fill,
     network_blackhole,
     network_latency,
-    probe,
     process_kill,
     service_stop,
 )

@@ -166,133 +166,30 @@ ended_at:
   type: str
 """
 
-import math
-import shlex
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    command_sample,
-    http_opener,
-    http_sample,
-    utc_iso,
+from ansible_collections.chaos.faults.plugins.module_utils.probe_runner import (
+    PROBE_ONE_OF,
+    PROBE_OPTIONS,
+    probe_problem,
+    run_probe,
 )
-
-
-def percentile(sorted_values, q):
-    """Nearest-rank percentile (q in 0..100) of sorted values; None when empty."""
-    if not sorted_values:
-        return None
-    rank = max(1, int(math.ceil(q / 100.0 * len(sorted_values))))
-    return sorted_values[rank - 1]
-
-
-def summarize(samples):
-    lat = sorted(s["latency_ms"] for s in samples)
-    ok = sum(1 for s in samples if s["ok"])
-    stats = dict(
-        min=lat[0] if lat else None,
-        mean=round(sum(lat) / len(lat), 3) if lat else None,
-        p50=percentile(lat, 50),
-        p95=percentile(lat, 95),
-        p99=percentile(lat, 99),
-        max=lat[-1] if lat else None,
-    )
-    return ok, stats
-
-
-def tolerance_violations(params, ratio, stats):
-    out = []
-    if params["min_success_ratio"] is not None and ratio < params["min_success_ratio"]:
-        out.append(f"success ratio {ratio:.3f} < min_success_ratio {params['min_success_ratio']}")
-    limit = params["max_latency_ms"]
-    if limit is not None:
-        value = stats[params["latency_percentile"]]
-        if value is None or value > limit:
-            out.append(f"{params['latency_percentile']} latency {value} ms > max_latency_ms {limit}")
-    return out
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str"),
-            method=dict(type="str", default="GET"),
-            status=dict(type="list", elements="int", default=[200]),
-            validate_certs=dict(type="bool", default=True),
-            command=dict(type="raw"),
-            count=dict(type="int"),
-            period=dict(type="float"),
-            interval=dict(type="float", default=0.5),
-            timeout=dict(type="float", default=2),
-            min_success_ratio=dict(type="float"),
-            max_latency_ms=dict(type="float"),
-            latency_percentile=dict(type="str", default="p95", choices=["p50", "p95", "p99", "max"]),
-            fail_on_violation=dict(type="bool", default=True),
-        ),
-        required_one_of=[("url", "command")],
-        mutually_exclusive=[("url", "command")],
+        argument_spec=PROBE_OPTIONS,
+        required_one_of=PROBE_ONE_OF,
+        mutually_exclusive=PROBE_ONE_OF,
         supports_check_mode=True,
     )
-    p = module.params
-    if p["url"] and not p["url"].startswith(("http://", "https://")):
-        module.fail_json(msg=f"url: must start with http:// or https://, got {p['url']!r}")
-    if p["count"] is not None and p["count"] < 1:
-        module.fail_json(msg=f"count: must be 1 or more, got {p['count']}")
-    if p["period"] is not None and p["period"] <= 0:
-        module.fail_json(msg=f"period: must be more than 0 seconds, got {p['period']}")
-    if p["interval"] < 0 or p["timeout"] <= 0:
-        module.fail_json(msg="interval, timeout: interval must be 0 or more and timeout more than 0")
-    if p["min_success_ratio"] is not None and not 0 <= p["min_success_ratio"] <= 1:
-        module.fail_json(msg=f"min_success_ratio: must be within 0-1, got {p['min_success_ratio']}")
-    argv = None
-    if p["command"] is not None:
-        cmd = p["command"]
-        argv = [str(a) for a in cmd] if isinstance(cmd, list) else shlex.split(str(cmd))
-        if not argv:
-            module.fail_json(msg="command: empty command")
-    count = p["count"] if p["count"] is not None else (None if p["period"] is not None else 10)
-    opener = http_opener(p["validate_certs"]) if p["url"] else None
-    samples = []
-    t_start = time.time()
-    end = t_start + p["period"] if p["period"] is not None else None
-    while True:
-        scheduled = t_start + len(samples) * p["interval"]
-        delay = scheduled - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        at = time.time()
-        if end is not None and at >= end and samples:
-            break
-        if p["url"]:
-            s = http_sample(p["url"], p["timeout"], p["method"], opener)
-            s["ok"] = s["status"] in p["status"] and s["latency_ms"] <= p["timeout"] * 1000
-        else:
-            s = command_sample(argv, p["timeout"])
-            s["ok"] = s["rc"] == 0
-        s["at"] = utc_iso(at)
-        samples.append(s)
-        if count is not None and len(samples) >= count:
-            break
-    ok, stats = summarize(samples)
-    ratio = ok / len(samples)
-    violations = tolerance_violations(p, ratio, stats)
-    result = dict(
-        changed=False,
-        target=p["url"] or argv,
-        count=len(samples),
-        successes=ok,
-        success_ratio=round(ratio, 6),
-        latency_ms=stats,
-        within_tolerance=not violations,
-        violations=violations,
-        samples=samples,
-        started_at=utc_iso(t_start),
-        ended_at=utc_iso(time.time()),
-    )
-    if violations and p["fail_on_violation"]:
-        module.fail_json(msg="probe out of tolerance: " + "; ".join(violations), **result)
-    module.exit_json(**result)
+    problem = probe_problem(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    result = run_probe(module.params)
+    if result["violations"] and module.params["fail_on_violation"]:
+        msg = "probe out of tolerance: " + "; ".join(result["violations"])
+        module.fail_json(msg=msg, changed=False, **result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":
