@@ -4,6 +4,7 @@ chaos-pulumi validate PATH... [--format text|json]   exit 0 valid, 1 errors, 2 u
 chaos-pulumi explain PATH                            Markdown for a pull request
 chaos-pulumi iam-policy PATH [--trust-policy]        least-privilege policy for the role
 chaos-pulumi catalog list | refresh                  the FIS action catalog
+chaos-pulumi targets | stop-all | resume             blast radius and kill switch (cli_safety.py)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from chaos_pulumi import __version__
+from chaos_pulumi import __version__, cli_safety
 from chaos_pulumi.spec import LoadResult, Problem, catalog, has_errors, load_file
 from chaos_pulumi.spec.catalog import CATALOG_ENV
 from chaos_pulumi.spec.explain import explain
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--region", default=None)
     cr.add_argument("--profile", default=None)
     cr.add_argument("--output", "-o", default="-", help="file to write (.yaml or .json); '-' for stdout")
+    cli_safety.add_commands(sub)
     return parser
 
 
@@ -277,6 +279,11 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         return cmd_catalog_show(args, out)
     if args.command == "catalog" and args.catalog_command == "refresh":
         return cmd_catalog_refresh(args, out, err)
+    if args.command in cli_safety.COMMANDS:
+        try:
+            return cli_safety.run(args, out, err, _expand)
+        except (ValueError, cli_safety.PolicyUnavailable) as e:
+            raise UsageError(str(e)) from None
     parser.print_usage(err)
     return EXIT_USAGE
 
