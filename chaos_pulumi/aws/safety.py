@@ -68,9 +68,14 @@ def _now() -> str:
 # ----- the safety lever -----------------------------------------------------------------------------
 
 
+def safety_lever(fis: Any) -> dict[str, Any]:
+    """This Region's lever as GetSafetyLever returns it: ``{id, arn, state: {status, reason}}``."""
+    return dict(fis.get_safety_lever(id=LEVER_ID)["safetyLever"])
+
+
 def lever_state(fis: Any) -> dict[str, str]:
-    """``{status, reason}`` of this Region's lever (GetSafetyLever)."""
-    return dict(fis.get_safety_lever(id=LEVER_ID)["safetyLever"].get("state") or {})
+    """``{status, reason}`` of this Region's lever."""
+    return dict(safety_lever(fis).get("state") or {})
 
 
 def lever_engaged(fis: Any) -> str | None:
@@ -82,6 +87,13 @@ def lever_engaged(fis: Any) -> str | None:
     return None
 
 
+def lever_is(state: dict[str, str], status: str) -> bool:
+    """Whether a lever in ``state`` already is at ``status`` (``engaging`` counts as engaged: FIS is
+    stopping the runs and refuses every change meanwhile)."""
+    current = state.get("status")
+    return current == status or (status == ENGAGED and current == ENGAGING)
+
+
 def set_lever(fis: Any, status: str, reason: str, wait_s: float = 60.0) -> dict[str, Any]:
     """Bring the lever to ``status``; ``{before, after, changed}``. Already there (or ``engaging`` when
     engaged is wanted) changes nothing; a lever still ``engaging`` is waited for before disengaging."""
@@ -89,7 +101,7 @@ def set_lever(fis: Any, status: str, reason: str, wait_s: float = 60.0) -> dict[
     before = lever_state(fis)
     current = before
     while True:
-        if current.get("status") == status or (status == ENGAGED and current.get("status") == ENGAGING):
+        if lever_is(current, status):
             return {"before": before, "after": current, "changed": False}
         if current.get("status") == ENGAGING:  # FIS refuses any change until it has engaged
             if time.monotonic() > deadline:
@@ -336,10 +348,12 @@ __all__ = [
     "SCHEDULE_GROUP_TAG",
     "chaos_schedule_groups",
     "lever_engaged",
+    "lever_is",
     "lever_state",
     "pause_schedules",
     "resume",
     "resume_schedules",
+    "safety_lever",
     "set_lever",
     "stop_all",
     "in_progress",

@@ -22,6 +22,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-pulumi-test"
 
 
 def _moto_api(url: str, path: str, body: dict[str, Any]) -> None:
+    """POST to moto's state-manager API (``set-transition``, ``unset-transition``)."""
     req = urllib.request.Request(
         f"{url}/moto-api/state-manager/{path}",
         data=json.dumps(body).encode(),
@@ -49,6 +50,15 @@ def start(client: Any, template_id: str) -> dict[str, Any]:
     ]
 
 
+def hold(moto_url: str, held: bool) -> None:
+    """Pin experiments where they are (``held``), or let each GetExperiment move them on again."""
+    if held:
+        transition = {"progression": "manual", "times": 10**9}
+        _moto_api(moto_url, "set-transition", {"model_name": EXPERIMENT_MODEL, "transition": transition})
+    else:
+        _moto_api(moto_url, "unset-transition", {"model_name": EXPERIMENT_MODEL})
+
+
 @contextlib.contextmanager
 def running_experiments(moto_url: str, client: Any, count: int) -> Iterator[list[str]]:
     """``count`` experiments in ``running`` that stay there until stopped; yields their ids."""
@@ -58,15 +68,11 @@ def running_experiments(moto_url: str, client: Any, count: int) -> Iterator[list
         for _ in range(2):
             status = client.get_experiment(id=experiment_id)["experiment"]["state"]["status"]
         assert status == "running", f"experiment {experiment_id} is {status}, not running"
-    _moto_api(
-        moto_url,
-        "set-transition",
-        {"model_name": EXPERIMENT_MODEL, "transition": {"progression": "manual", "times": 10**9}},
-    )
+    hold(moto_url, True)
     try:
         yield ids
     finally:
-        _moto_api(moto_url, "unset-transition", {"model_name": EXPERIMENT_MODEL})
+        hold(moto_url, False)
 
 
-__all__ = ["running_experiments", "start", "wait_template"]
+__all__ = ["hold", "running_experiments", "start", "wait_template"]
