@@ -58,9 +58,10 @@ def policy_caps(policy: str | None) -> CapFn:
 def _target_lines(t: TargetReport) -> list[str]:
     lines = [f"  {t.name}  {t.resource_type}  {t.selection_mode}  by {t.selected_by}  ({t.resolution})"]
     if t.resolution != "unresolved":
-        shown = ", ".join(t.matching[:_SHOWN_ARNS])
-        more = f", and {len(t.matching) - _SHOWN_ARNS} more" if len(t.matching) > _SHOWN_ARNS else ""
-        lines.append(f"    matching {len(t.matching)}: {shown or '-'}{more}")
+        lines.append(f"    matching {len(t.matching)}:" + ("" if t.matching else " none"))
+        lines.extend(f"      {arn}" for arn in t.matching[:_SHOWN_ARNS])
+        if len(t.matching) > _SHOWN_ARNS:
+            lines.append(f"      ... and {len(t.matching) - _SHOWN_ARNS} more (--format json lists all)")
     verdict = "REFUSED" if t.refusal else "ok"
     lines.append(f"    {t.summary()}; cap: {t.cap_text()}; {verdict}")
     lines.extend(f"    note: {n}" for n in t.notes)
