@@ -13,8 +13,8 @@ description:
     V(default)). While it is engaged, FIS stops every experiment in progress (they end C(stopped))
     and cancels every experiment started (they end C(cancelled)); disengaging lets experiments start
     again. Stopped and cancelled experiments cannot be resumed.
-  - Idempotent. A lever already in the wanted state is not changed, whatever O(reason) says: FIS
-    changes the reason only together with the status, so the reason of the earlier change stays
+  - Idempotent. A lever already in the wanted state is not changed, whatever O(reason) says (FIS
+    changes the reason only together with the status), so the reason of the earlier change stays
     and is returned. A lever that is still C(engaging) counts as engaged; to disengage it the module
     waits up to O(wait_timeout) seconds for FIS to finish engaging.
   - The kill switch for a whole inventory is the collection playbook C(chaos.faults.stop_all), which
