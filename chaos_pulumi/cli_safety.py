@@ -28,28 +28,28 @@ _SHOWN_ARNS = 5
 
 
 class PolicyUnavailable(Exception):
-    """``--policy FILE`` was asked for but this build has no guardrail policy to read it with."""
+    """The guardrail policy asked for cannot be read (no guardrails in this build, or a broken policy)."""
 
 
-def policy_caps(policy: str | None) -> CapFn:
-    """The selection caps of the guardrail policy ``policy`` (a file, ``none``, or None for the default).
-
-    The policy itself (schema, default, ``selection_cap``) belongs to the spec layer's guardrails; this
-    is the one place the CLI reads caps from it.
-    """
-    if policy == "none":
-        return no_caps
+def policy_caps(policy: str | None, start: Path | None = None) -> CapFn:
+    """The selection caps of the guardrail policy that applies: ``policy`` (a file, ``none``, or None
+    for the project's or the default policy, looked up from ``start``), through the spec layer's
+    guardrails (``resolve_policy``, ``selection_cap``). A policy that does not load is an error: a
+    broken policy never means "no caps"."""
     try:
-        from chaos_pulumi.spec import policy as guardrails  # type: ignore[attr-defined]
+        from chaos_pulumi.spec import guardrails  # type: ignore[attr-defined]
     except ImportError:
-        if policy is None:
+        if policy in (None, "none"):
             return no_caps
         raise PolicyUnavailable(
-            f"--policy {policy}: this build has no guardrail policy module (chaos_pulumi.spec.policy); "
+            f"--policy {policy}: this build has no guardrail policy (chaos_pulumi.spec.guardrails); "
             "use --policy none, or a build with guardrails"
         ) from None
-    loaded = guardrails.load_policy(policy) if policy else guardrails.default_policy()
-    return lambda resource_type: guardrails.selection_cap(loaded, resource_type)
+    choice = guardrails.resolve_policy(policy, start=start, option="--policy")
+    if not choice.ok:
+        problems = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in choice.problems)
+        raise PolicyUnavailable(f"the guardrail policy does not load: {problems}")
+    return lambda resource_type: guardrails.selection_cap(choice.policy, resource_type)
 
 
 # ----- targets --------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def run(
             out=out,
             err=err,
             fmt=args.format,
-            cap_fn=policy_caps(args.policy),
+            cap_fn=policy_caps(args.policy, start=files[0] if files else None),
             clients=client_factory(region=args.region, profile=args.profile),
         )
     regions = args.regions or _default_regions()

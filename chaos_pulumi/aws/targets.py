@@ -13,8 +13,9 @@ not resolvable offline, see ``target_types.KINDS``, or the template targets othe
 :func:`preflight` turns that into a verdict: it refuses when a target would hit more than the cap
 of its resource type, when it selects nothing while ``emptyTargetResolutionMode`` is ``fail`` (FIS
 would fail the run), when a capped target cannot be resolved, and when the account cannot be queried
-at all (fail closed, saying why). Percent caps apply to targets that select by tags, filters or
-parameters; a target that lists ARNs names its resources one by one, so only the count cap applies.
+at all (fail closed, saying why). The caps are the guardrail policy's ``max_selection``: the count
+cap limits how many resources any target would hit; the percent cap limits ``PERCENT(p)`` targets
+(the share they would take of what matches). ``ALL`` is the policy's own rule, checked on the template.
 """
 
 from __future__ import annotations
@@ -59,10 +60,6 @@ class TargetReport:
     notes: tuple[str, ...] = ()
     refusal: str | None = None
 
-    @property
-    def listed(self) -> bool:
-        return self.selected_by == "arns"
-
     def summary(self) -> str:
         """``would hit 1 of 3`` (``up to`` for an upper bound), or why it could not be resolved."""
         if self.resolution == UNRESOLVED:
@@ -75,7 +72,7 @@ class TargetReport:
         if self.max_count is not None:
             parts.append(f"{self.max_count} resource{'s' if self.max_count != 1 else ''}")
         if self.max_percent is not None:
-            parts.append(f"{self.max_percent:g}%" + (" (not applied to listed ARNs)" if self.listed else ""))
+            parts.append(f"{self.max_percent:g}% of PERCENT selections")
         return " / ".join(parts) or "none"
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,7 +211,8 @@ def _match(clients: ClientFactory, target: Target) -> tuple[list[str], str, list
 
 def _refusal(t: TargetReport, mode: SelectionMode | None, empty_mode: str) -> str | None:
     where = f"target '{t.name}' ({t.resource_type}, {t.selection_mode})"
-    capped = t.max_count is not None or (t.max_percent is not None and not t.listed)
+    percent = mode is not None and mode.kind == "PERCENT"
+    capped = t.max_count is not None or (t.max_percent is not None and percent)
     if t.resolution == UNRESOLVED or mode is None or t.would_hit is None:
         if not capped:
             return None
@@ -228,17 +226,14 @@ def _refusal(t: TargetReport, mode: SelectionMode | None, empty_mode: str) -> st
             f"{where} {t.summary()} matching resources; the cap for {t.resource_type} is {t.max_count}: "
             "narrow the target (tags, filters, a smaller COUNT or PERCENT) or raise the cap in the policy"
         )
-    if t.max_percent is not None and not t.listed and t.would_hit:
-        # For an upper bound the real share is unknown: ALL and COUNT can reach 100 %, PERCENT(p) stays <= p.
-        share = (
-            100.0 * t.would_hit / matched
-            if t.resolution == EXACT
-            else (float(min(mode.n, 100)) if mode.kind == "PERCENT" else 100.0)
-        )
+    if t.max_percent is not None and percent and t.would_hit:
+        # FIS rounds down, so the share taken is at most p; of an upper bound only that much is known.
+        share = 100.0 * t.would_hit / matched if t.resolution == EXACT else float(min(mode.n, 100))
         if share > t.max_percent:
             return (
                 f"{where} {t.summary()} matching resources ({share:.0f}%); the cap for {t.resource_type} "
-                f"is {t.max_percent:g}% of the matching ones: select fewer, or raise the cap in the policy"
+                f"is {t.max_percent:g}% of the matching ones: select a smaller PERCENT or a COUNT, or raise "
+                "the cap in the policy"
             )
     if t.would_hit == 0 and empty_mode == "fail":
         why = (

@@ -59,7 +59,7 @@ def test_targets_prints_the_blast_radius_of_an_example(moto) -> None:
     assert f"{EC2_STOP}: account 123456789012, us-east-1" in text
     assert "web  aws:ec2:instance  COUNT(1)  by tags+filters  (exact)" in text
     assert "matching 3:" in text and ids[0] not in text  # the stopped one is filtered out
-    assert "would hit 1 of 3; cap: 2 resources / 50%; ok" in text
+    assert "would hit 1 of 3; cap: 2 resources / 50% of PERCENT selections; ok" in text
 
 
 def test_targets_refuses_over_cap_with_exit_1_and_json(moto) -> None:
@@ -93,13 +93,13 @@ def test_targets_through_main_with_directories_invalid_files_and_policy_none(mot
 def test_policy_caps() -> None:
     assert policy_caps("none")("aws:ec2:instance") == (None, None)
     try:
-        import chaos_pulumi.spec.policy  # noqa: F401
+        import chaos_pulumi.spec.guardrails  # noqa: F401
     except ImportError:
         assert policy_caps(None)("aws:ec2:instance") == (None, None)
         with pytest.raises(PolicyUnavailable, match="--policy none"):
             policy_caps("guardrails.yaml")
         code, _, err = run(["targets", str(EC2_STOP), "--policy", "guardrails.yaml"])
-        assert code == 2 and "no guardrail policy module" in err
+        assert code == 2 and "no guardrail policy" in err
     else:  # with the guardrail layer present, the default policy must answer
         assert isinstance(policy_caps(None)("aws:ec2:instance"), tuple)
 

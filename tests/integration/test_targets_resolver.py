@@ -344,12 +344,23 @@ def test_cap_refuses_naming_target_count_and_cap(moto, fleet) -> None:
     )
     assert not preflight_start(clients, inside, lambda t: caps.get(t, (None, None))).refused
 
-    half = preflight(inside, clients, lambda t: (None, 50.0))  # 2 of 3 is 67 %
+    share = spec(
+        {
+            "web": {
+                "resourceType": "aws:ec2:instance",
+                "resourceTags": {"app": "web"},
+                "filters": [{"path": "State.Name", "values": ["running"]}],
+                "selectionMode": "PERCENT(67)",
+            }
+        }
+    )
+    half = preflight(share, clients, lambda t: (None, 50.0))  # PERCENT(67) of 3 takes 2: 67 %
     assert half.refused and "(67%)" in half.refusals[0] and "50%" in half.refusals[0]
-    assert not preflight(inside, clients, lambda t: (None, 70.0)).refused
+    assert not preflight(share, clients, lambda t: (None, 70.0)).refused
+    assert not preflight(inside, clients, lambda t: (None, 50.0)).refused  # the percent cap is for PERCENT(p)
 
 
-def test_listed_arns_are_taken_as_given_and_only_count_capped(moto) -> None:
+def test_listed_arns_are_taken_as_given_and_count_capped(moto) -> None:
     arns = [instance_arn(f"i-{n:017x}") for n in range(3)]  # not created: listed ARNs are taken as given
     clients = client_factory()
     template = spec(
@@ -358,7 +369,7 @@ def test_listed_arns_are_taken_as_given_and_only_count_capped(moto) -> None:
     report = preflight(template, clients, lambda t: (5, 10.0))
     [t] = report.targets
     assert t.selected_by == "arns" and set(t.matching) == set(arns) and t.would_hit == 3
-    assert not report.refused, report.refusals  # the percent cap does not apply to listed ARNs
+    assert not report.refused, report.refusals  # the percent cap is for PERCENT(p) targets
     assert preflight(template, clients, lambda t: (2, None)).refused
 
 
