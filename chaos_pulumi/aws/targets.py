@@ -356,6 +356,17 @@ def preflight_start(
     return report
 
 
+def resolved_by_fis(fis: Any, experiment_id: str) -> dict[str, list[str]]:
+    """What FIS actually resolved for a run (ListExperimentResolvedTargets): target name -> ARNs, for
+    a run's outputs next to what the preflight expected."""
+    out: dict[str, list[str]] = {}
+    for page in fis.get_paginator("list_experiment_resolved_targets").paginate(experimentId=experiment_id):
+        for item in page.get("resolvedTargets", []):
+            arn = (item.get("targetInformation") or {}).get("arn")
+            out.setdefault(str(item.get("targetName")), []).append(str(arn))
+    return {name: sorted(arns) for name, arns in sorted(out.items())}
+
+
 __all__ = [
     "EXACT",
     "UNRESOLVED",
@@ -368,4 +379,5 @@ __all__ = [
     "preflight",
     "preflight_start",
     "resolve_target",
+    "resolved_by_fis",
 ]

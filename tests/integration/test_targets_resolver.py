@@ -16,6 +16,7 @@ from chaos_pulumi.aws.targets import (
     preflight,
     preflight_start,
     resolve_target,
+    resolved_by_fis,
 )
 from chaos_pulumi.local import free_port
 from chaos_pulumi.spec import Target, TemplateSpec
@@ -483,3 +484,19 @@ def test_unreachable_account_fails_closed_saying_why(moto, monkeypatch) -> None:
     assert "fail closed" in report.error and "preflight=False" in report.error
     with pytest.raises(PreflightRefused):
         preflight_start(client_factory(), template)
+
+
+def test_resolved_by_fis_reads_what_a_run_resolved(moto) -> None:
+    clients = client_factory()
+    arns = [instance_arn(i) for i in run_instances(moto, 2, {"app": "web"})]
+    template = spec(
+        {"pick": {"resourceType": "aws:ec2:instance", "resourceArns": arns, "selectionMode": "ALL"}}
+    )
+    fis = clients("fis")
+    template_id = fis.create_experiment_template(**template.to_create_request(str(uuid.uuid4())))[
+        "experimentTemplate"
+    ]["id"]
+    experiment = fis.start_experiment(experimentTemplateId=template_id, clientToken=str(uuid.uuid4()))
+    resolved = resolved_by_fis(fis, experiment["experiment"]["id"])
+    assert resolved == {"pick": sorted(arns)}
+    assert resolved["pick"] == list(preflight(template, clients).targets[0].matching)
