@@ -69,6 +69,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "bench.bench_host_faults",
     ),
     Benchmark("revert", "guard violation → fault reverted, per fault type", "bench.bench_revert"),
+    Benchmark("resolver", "blast-radius resolver: targets/s against moto, 1,000 tagged instances",
+              "bench.bench_resolver"),
+    Benchmark("stop_all", "kill switch: 10 running experiments + faults on 10 namespace hosts → all stopped",
+              "bench.bench_stop_all"),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
     Benchmark(
         "pulumi",

@@ -2,7 +2,8 @@
 
 `make demo`, the tests and the benchmarks run FIS calls against it through the standard
 `AWS_ENDPOINT_URL` setting, so no code path checks "am I local". Needs the `local` extra
-(`pip install 'chaos-pulumi[local]'`, which brings `moto[server]`).
+(`pip install 'chaos-pulumi[local]'`, which brings `moto[server]`). The server runs with the
+operations moto lacks added as documented stand-ins (`chaos_pulumi.standins`: the FIS safety lever).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def moto_server_process(log: Path) -> Iterator[MotoServer]:
     port = free_port()
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "chaos_pulumi.standins", "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
