@@ -51,10 +51,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -131,13 +131,13 @@ class PulumiResult:
 
 
 def pinned_pulumi_version() -> str:
-    """The exact ``pulumi==X.Y.Z`` from pyproject.toml (the CLI is built to match it)."""
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    for dep in data["project"]["dependencies"]:
-        name, sep, version = dep.partition("==")
-        if name.strip() == "pulumi" and sep:
-            return version.strip()
-    raise RuntimeError("pyproject.toml has no exact pulumi==X.Y.Z dependency")
+    """The CLI version ``scripts/install-pulumi`` builds: ``pkg/v3`` in ``tools/pulumi-build/go.mod``
+    (the Python SDK is a range in pyproject.toml, so it cannot name the CLI's version)."""
+    go_mod = ROOT / "tools" / "pulumi-build" / "go.mod"
+    found = re.search(r"^\s*github\.com/pulumi/pulumi/pkg/v3 v([0-9][0-9.]*)", go_mod.read_text(), re.M)
+    if found is None:
+        raise RuntimeError(f"{go_mod} requires no github.com/pulumi/pulumi/pkg/v3 version")
+    return found.group(1)
 
 
 def find_pulumi_cli() -> tuple[PulumiCLI | None, str]:
@@ -164,7 +164,7 @@ def find_pulumi_cli() -> tuple[PulumiCLI | None, str]:
             continue
         got = out.stdout.strip().removeprefix("v")
         if got != want:
-            problems.append(f"{path} is version {got or '?'}; pyproject.toml pins pulumi=={want}")
+            problems.append(f"{path} is version {got or '?'}; tools/pulumi-build/go.mod pins v{want}")
             continue
         missing = [b for b in REQUIRED_BINARIES if not (path.parent / b).exists() and not shutil.which(b)]
         if missing:
