@@ -12,10 +12,10 @@ from chaos_pulumi.aws import fis_client
 from chaos_pulumi.aws.experiments import (
     TERMINAL_STATES,
     ExperimentTimeout,
-    find_templates_by_tag,
     stop_experiment,
     wait_for_experiment,
 )
+from chaos_pulumi.aws.templates import templates_tagged
 from chaos_pulumi.spec import TemplateSpec, load_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "experiments" / "ec2-stop-one-instance.yaml"
@@ -80,22 +80,26 @@ def test_stop_experiment_is_harmless_when_done_or_gone(moto) -> None:
     running = start(client, template_id)
     client.get_experiment(id=running)  # pending -> initiating
     stopped = stop_experiment(client, running)
-    assert stopped is not None and stopped["state"]["status"] in ("stopping", "stopped")
-    assert stop_experiment(client, running) is not None  # again: no error
+    assert stopped.stopped and stopped.experiment["state"]["status"] in ("stopping", "stopped")
+    again = stop_experiment(client, running)  # again: no error, nothing to stop
+    assert not again.stopped and again.experiment is not None
 
     done = start(client, template_id)
     final = wait_for_experiment(client, done, timeout_s=60, poll_s=0.01)
-    assert stop_experiment(client, done)["state"]["status"] == final["state"]["status"] == "completed"
+    late = stop_experiment(client, done)
+    assert not late.stopped
+    assert late.experiment["state"]["status"] == final["state"]["status"] == "completed"
 
-    assert stop_experiment(client, "EXPdoesnotexist0000") is None
+    gone = stop_experiment(client, "EXPdoesnotexist0000")
+    assert gone.stopped is False and gone.experiment is None
 
 
-def test_find_templates_by_tag(moto) -> None:
+def test_templates_tagged(moto) -> None:
     client = fis_client()
     a = create_template(client, {"chaos-pulumi:stack": "dev", "team": "x"})
     b = create_template(client, {"chaos-pulumi:stack": "dev"})
     create_template(client, {"chaos-pulumi:stack": "prod"})
     create_template(client, {})
-    found = find_templates_by_tag(client, "chaos-pulumi:stack", "dev")
+    found = templates_tagged(client, "chaos-pulumi:stack", "dev")
     assert sorted(t["id"] for t in found) == sorted([a, b])
-    assert find_templates_by_tag(client, "chaos-pulumi:stack", "nope") == []
+    assert templates_tagged(client, "chaos-pulumi:stack", "nope") == []
