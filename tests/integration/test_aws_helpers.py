@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chaos_pulumi import __version__
-from chaos_pulumi.aws import fis_client
+from chaos_pulumi.aws import fis_client, templates
+from chaos_pulumi.aws.errors import FisError
 from chaos_pulumi.aws.experiments import (
     TERMINAL_STATES,
     ExperimentTimeout,
@@ -103,3 +104,41 @@ def test_templates_tagged(moto) -> None:
     found = templates_tagged(client, "chaos-pulumi:stack", "dev")
     assert sorted(t["id"] for t in found) == sorted([a, b])
     assert templates_tagged(client, "chaos-pulumi:stack", "nope") == []
+
+
+def _spec(**changes: object) -> TemplateSpec:
+    return TemplateSpec.from_dict({**load_file(EXAMPLE).data, **changes})
+
+
+def test_create_template_returns_what_fis_stored_and_a_retry_finds_it(moto, monkeypatch) -> None:
+    client = fis_client()
+    desired = _spec(tags={"team": "sre"})
+    stored = templates.create_template(client, desired, owner="proj/dev/web")
+    live = client.get_experiment_template(id=stored["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(stored) == TemplateSpec.from_fis(live) == desired
+    # A retried create (same owner, same content) gets the first template, also when the response is
+    # old enough to be read again.
+    monkeypatch.setattr(templates, "REPLAY_AFTER_S", -1.0)
+    assert templates.create_template(client, desired, owner="proj/dev/web")["id"] == stored["id"]
+    assert len(client.list_experiment_templates()["experimentTemplates"]) == 1
+
+
+def test_apply_template_changes_content_and_tags_and_returns_the_result(moto) -> None:
+    client = fis_client()
+    made = templates.create_template(client, _spec(tags={"team": "sre", "old": "x"}), owner="o")
+    desired = _spec(description="Stop it, then wait", tags={"team": "ops"})
+    change = templates.plan_template(TemplateSpec.from_fis(made), desired)
+    stored = templates.apply_template(client, made, change)
+    live = client.get_experiment_template(id=made["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(stored) == TemplateSpec.from_fis(live) == desired
+
+
+def test_apply_template_refuses_a_create_only_change_before_writing(moto) -> None:
+    client = fis_client()
+    made = templates.create_template(client, _spec(), owner="o")
+    desired = _spec(description="x", experimentOptions={"accountTargeting": "multi-account"})
+    change = templates.plan_template(TemplateSpec.from_fis(made), desired)
+    with pytest.raises(FisError, match=r"experimentOptions\.accountTargeting: FIS cannot change this"):
+        templates.apply_template(client, made, change)
+    live = client.get_experiment_template(id=made["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(live) == _spec()
