@@ -4,6 +4,7 @@
 
 import yaml
 from ansible_collections.chaos.faults.plugins.modules import fis_experiment
+
 from chaos_pulumi.aws import experiments
 
 
