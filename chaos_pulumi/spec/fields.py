@@ -15,7 +15,7 @@ from typing import Any
 
 # ----- the kinds of field -------------------------------------------------------------------------
 
-TEXT = "text"  # a string FIS requires: absent is "" (or the FIS default); always written
+TEXT = "text"  # a string FIS requires: absent is "" (or the FIS default); written unless it is that default
 OPTIONAL = "optional"  # a string: absent, "" and the FIS default are None; written when set
 NUMBER = "number"  # an integer; always written
 MAP = "map"  # {key: string}; YAML scalars become FIS strings; keys sorted
