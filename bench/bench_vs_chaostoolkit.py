@@ -5,7 +5,8 @@ Two experiments, each run by both tools in the same round (order alternating rou
 - **FIS run** against the moto server: start an experiment from an existing template and wait for
   a terminal state. Baseline: `chaos run bench/chaostoolkit/fis-run.json` (chaostoolkit-aws starts
   it; a probe polls chaostoolkit-aws's `get_experiment`). Ours: `pulumi up` of a stack holding one
-  `chaos_pulumi.Experiment(wait=True)` whose `trigger` changes every round (so every up is one run).
+  `chaos_pulumi.Experiment(wait=True)` whose `trigger` changes every round (so every up is one run:
+  an in-place update of the resource that starts the next run).
 - **Host**: kill a local process while an HTTP service on 127.0.0.1 is probed before and after.
   Baseline: `chaos run bench/chaostoolkit/host-kill.json`. Ours: `ansible-playbook` running the
   `chaos.faults.game_day` role against localhost with a `process_kill` fault.
@@ -33,7 +34,7 @@ from bench.common import ROOT, Context, Row, Stats, require_executable, run_cmd
 from tests.harness.proxy import CountingProxy
 
 CTK_DIR = ROOT / "bench" / "chaostoolkit"
-# chaos_pulumi.providers.experiment waits with poll_s=1.0, growing ×1.5; ctk_fis.py does the same.
+# Our Experiment provider polls every POLL_S seconds, growing ×1.5; ctk_fis.py is given the same.
 POLL_S = 1.0
 ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-bench"
 
@@ -253,6 +254,10 @@ def _ours_fis_runner(ctx: Context, work: Path, template_id: str, endpoint: str):
         from tests.harness import pulumi as harness
 
         chaos_pulumi.Experiment  # noqa: B018 - fails early when the resource is not there
+        from chaos_pulumi.providers import experiment as provider
+
+        if provider.POLL_S != POLL_S:  # the comparison is fair only with equal waits
+            raise RuntimeError(f"the Experiment provider polls every {provider.POLL_S} s, ctk {POLL_S} s")
     except (ImportError, AttributeError) as e:
         ctx.extra["fis_ours_missing"] = f"chaos_pulumi.Experiment or the Pulumi harness missing: {e}"
         return None, None

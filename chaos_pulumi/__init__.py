@@ -4,7 +4,8 @@
 from chaos_pulumi import ExperimentTemplate, Experiment, Target, Action, StopCondition, Filter
 ```
 
-The typed arguments (``Target``, ``Action``, ...) are plain data classes. The Pulumi resources
+The typed arguments (``Target``, ``Action``, ...) are the spec model's own classes (one class per FIS
+concept, ``chaos_pulumi.Target is chaos_pulumi.spec.Target``). The Pulumi resources
 (``ExperimentTemplate``, ``Experiment``) import ``pulumi`` only when first used, so tools that only need
 the spec (the ``chaos-pulumi`` CLI, the Ansible modules) do not pay for importing Pulumi.
 """
@@ -20,13 +21,13 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ExperimentTemplate": "chaos_pulumi.providers.experiment_template",
     "Experiment": "chaos_pulumi.providers.experiment",
-    "Target": "chaos_pulumi.resources",
-    "Action": "chaos_pulumi.resources",
-    "StopCondition": "chaos_pulumi.resources",
-    "Filter": "chaos_pulumi.resources",
-    "LogConfiguration": "chaos_pulumi.resources",
-    "ExperimentOptions": "chaos_pulumi.resources",
-    "ReportConfiguration": "chaos_pulumi.resources",
+    "Target": "chaos_pulumi.spec.model",
+    "Action": "chaos_pulumi.spec.model",
+    "StopCondition": "chaos_pulumi.spec.model",
+    "Filter": "chaos_pulumi.spec.model",
+    "LogConfiguration": "chaos_pulumi.spec.model",
+    "ExperimentOptions": "chaos_pulumi.spec.model",
+    "ReportConfiguration": "chaos_pulumi.spec.model",
 }
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 if TYPE_CHECKING:
     from chaos_pulumi.providers.experiment import Experiment
     from chaos_pulumi.providers.experiment_template import ExperimentTemplate
-    from chaos_pulumi.resources import (
+    from chaos_pulumi.spec.model import (
         Action,
         ExperimentOptions,
         Filter,

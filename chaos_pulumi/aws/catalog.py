@@ -53,17 +53,11 @@ def _merge_parameters(
 
 
 def _pages(client: Any, method: str, key: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"maxResults": 100}
-        if token:
-            kwargs["nextToken"] = token
-        page = getattr(client, method)(**kwargs)
-        items.extend(page.get(key, []))
-        token = page.get("nextToken")
-        if not token:
-            return items
+    """Every item of a paginated FIS list call (``list_actions``, ``list_target_resource_types``)."""
+    paginator = client.get_paginator(method)
+    return [
+        item for page in paginator.paginate(PaginationConfig={"PageSize": 100}) for item in page.get(key, [])
+    ]
 
 
 def refresh_catalog(

@@ -1,4 +1,7 @@
-"""What both FIS providers share: clients from the environment, unknowns, tags, tokens, messages.
+"""What both FIS providers share: clients from the environment, unknown values, messages.
+
+The FIS work itself (plans, writes, runs, tokens, tags) is in ``chaos_pulumi.aws``, shared with the
+Ansible modules; the providers translate between Pulumi and that layer.
 
 Nothing here holds a client or a credential on an object that Pulumi serialises: clients are built
 inside each provider method from the standard AWS environment of the process that runs it.
@@ -7,40 +10,36 @@ inside each provider method from the standard AWS environment of the process tha
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from pulumi.dynamic import ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from chaos_pulumi.aws.errors import FisError
+
 # Problems the user can fix carry this exception; everything else is a bug and keeps its traceback.
 __all__ = [
     "UNKNOWN",
     "FisProvider",
     "ProviderError",
-    "client_token",
     "fis",
     "has_unknowns",
     "is_unknown",
-    "is_not_found",
-    "iso_time",
     "progress",
+    "short_name",
     "touches_unknown",
     "unknown_paths",
-    "update_tags",
     "whole_numbers",
 ]
 
 
-class ProviderError(Exception):
+class ProviderError(FisError):
     """A failure with a message meant for the user (what failed, and what to do about it)."""
 
 
@@ -55,17 +54,17 @@ class _MessageForProviderErrors:
 
     def format_exc(self, *args: Any, **kwargs: Any) -> str:
         err = sys.exc_info()[1]
-        if isinstance(err, ProviderError):
+        if isinstance(err, FisError):
             return str(err)
         return self._real.format_exc(*args, **kwargs)
 
 
 def _report_provider_errors_without_traceback() -> None:
-    """In Pulumi's dynamic-provider process, show a ProviderError as its message instead of a stack trace.
+    """In Pulumi's dynamic-provider process, show a FisError (a ProviderError too) as its message.
 
     ``pulumi.dynamic.__main__`` reports every exception as ``traceback.format_exc()``, which the CLI prints
-    in full. A ProviderError is a message for the user (what failed and what to do), so that module's
-    ``traceback`` name is pointed at a stand-in that formats a ProviderError as its text; any other
+    in full. A FisError is a message for the user (what failed and what to do), so that module's
+    ``traceback`` name is pointed at a stand-in that formats a FisError as its text; any other
     exception keeps its trace, since it is a bug. Nothing changes anywhere else (programs, tests).
     """
     server = sys.modules.get("__main__")
@@ -138,19 +137,6 @@ def _configured_region() -> str | None:
     return boto3.session.Session().region_name
 
 
-def is_not_found(err: BaseException) -> bool:
-    code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
-    return code in ("ResourceNotFoundException", "NotFoundException", "404")
-
-
-def aws_error_text(err: BaseException) -> str:
-    """``Code: message`` of a botocore ClientError, or the exception text."""
-    error = getattr(err, "response", {}).get("Error", {})
-    if error:
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
-    return str(err)
-
-
 # ----- unknown values (pulumi preview) ---------------------------------------------------------
 
 
@@ -200,33 +186,7 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
-# ----- idempotency, tags, time, messages --------------------------------------------------------
-
-
-def client_token(*parts: Any) -> str:
-    """A FIS client token derived from what is being created, so a retried create finds the first one."""
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return "chaos-pulumi-" + hashlib.sha256(text.encode()).hexdigest()[:48]
-
-
-def update_tags(client: Any, arn: str, current: Mapping[str, str], desired: Mapping[str, str]) -> bool:
-    """Bring the tags of ``arn`` from ``current`` to ``desired`` with Untag/TagResource; True if any call."""
-    remove = sorted(k for k in current if k not in desired)
-    put = {k: v for k, v in desired.items() if current.get(k) != v}
-    if remove:
-        client.untag_resource(resourceArn=arn, tagKeys=remove)
-    if put:
-        client.tag_resource(resourceArn=arn, tags=dict(put))
-    return bool(remove or put)
-
-
-def iso_time(value: Any) -> str | None:
-    """A boto3 timestamp as ISO-8601 text (state holds plain JSON)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+# ----- messages ---------------------------------------------------------------------------------
 
 
 def progress(message: str) -> None:

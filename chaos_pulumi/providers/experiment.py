@@ -2,8 +2,12 @@
 
 Creating the resource starts the experiment; with ``wait`` the provider polls (with backoff) until it
 ends and fails the deployment when it ends in a ``fail_on`` state. A new run starts only when ``trigger``
-changes (the resource is replaced; the old run is stopped first if it still runs). Destroying it stops a
-run that is still going. Every other input change is recorded without starting anything.
+changes: the resource is updated in place, in one engine step: the run it recorded is stopped first if
+it still runs (unless ``stop_on_destroy=False``), then the new run starts and its outputs replace the
+old ones (``experiment_id`` is always the current run; the resource id stays that of the first).
+Destroying it stops a run that is still going. Every other input change is recorded without starting
+anything. Starting, waiting, the verdict and stopping are ``chaos_pulumi.aws.experiments``, which the
+Ansible module uses too.
 """
 
 from __future__ import annotations
@@ -22,29 +26,36 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.errors import FisError, error_text
+from chaos_pulumi.aws.experiments import (
+    ACTIONS_MODES,
+    DEFAULT_ACTIONS_MODE,
+    DEFAULT_FAIL_ON,
+    FAIL_ON_CHOICES,
+    TERMINAL_STATES,
+    experiment_summary,
+    get_experiment,
+    run_experiment,
+    run_token,
+    stop_experiment,
+)
+from chaos_pulumi.aws.tags import apply_tags, plan_tags
 from chaos_pulumi.providers.base import (
     FisProvider,
     ProviderError,
-    aws_error_text,
-    client_token,
     fis,
-    is_not_found,
     is_unknown,
-    iso_time,
     progress,
     short_name,
-    update_tags,
 )
 
-STATUSES = ("pending", "initiating", "running", "completed", "stopping", "stopped", "failed", "cancelled")
-TERMINAL = frozenset({"completed", "stopped", "failed", "cancelled"})
-DEFAULT_FAIL_ON = ("failed", "stopped", "cancelled")
-ACTIONS_MODES = ("run-all", "skip-all")
 DEFAULT_TIMEOUT = "PT30M"
 # A gRPC call from the engine to a dynamic provider may last 30 minutes at most; FIS experiments up to 12 h.
 MAX_TIMEOUT_S = 12 * 3600
+# The provider polls sooner than FIS's own console does: moto and short experiments end in seconds.
+POLL_S = 1.0
 
-# Inputs whose change is recorded in place (no new run); a change of "trigger" replaces the resource.
+# Inputs whose change is recorded in place (no new run); a change of "trigger" starts a new run.
 _RECORDED = ("template_id", "wait", "timeout", "fail_on", "actions_mode", "tags", "stop_on_destroy")
 
 
@@ -69,28 +80,9 @@ def _trigger(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def experiment_outputs(experiment: Mapping[str, Any]) -> dict[str, Any]:
-    """The outputs of a run from a GetExperiment/StartExperiment ``experiment``: plain JSON values."""
-    state = experiment.get("state") or {}
-    actions = {}
-    for name, action in sorted((experiment.get("actions") or {}).items()):
-        action_state = action.get("state") or {}
-        actions[name] = {
-            "action_id": action.get("actionId"),
-            "status": action_state.get("status"),
-            "reason": action_state.get("reason"),
-            "start_time": iso_time(action.get("startTime")),
-            "end_time": iso_time(action.get("endTime")),
-        }
-    return {
-        "experiment_id": experiment.get("id"),
-        "experiment_arn": experiment.get("arn"),
-        "status": state.get("status"),
-        "reason": state.get("reason"),
-        "actions": actions,
-        "start_time": iso_time(experiment.get("startTime")),
-        "end_time": iso_time(experiment.get("endTime")),
-    }
+def _run_id(id_: str, props: Mapping[str, Any]) -> str:
+    """The run the resource stands for now: the latest one a trigger started (the id is the first)."""
+    return str(props.get("experiment_id") or id_)
 
 
 class ExperimentProvider(FisProvider):
@@ -121,13 +113,17 @@ class ExperimentProvider(FisProvider):
             inputs["fail_on"] = list(DEFAULT_FAIL_ON)
         elif not is_unknown(fail_on):
             bad = (
-                [s for s in fail_on if s not in STATUSES] if isinstance(fail_on, (list, tuple)) else [fail_on]
+                [s for s in fail_on if s not in FAIL_ON_CHOICES]
+                if isinstance(fail_on, (list, tuple))
+                else [fail_on]
             )
             if bad:
-                fail(f"fail_on: {bad!r} are not experiment states; choose from {', '.join(STATUSES)}")
+                fail(
+                    f"fail_on: {bad!r} are not states a run ends in; choose from {', '.join(FAIL_ON_CHOICES)}"
+                )
         mode = news.get("actions_mode")
         if mode is None:
-            inputs["actions_mode"] = "run-all"
+            inputs["actions_mode"] = DEFAULT_ACTIONS_MODE
         elif not is_unknown(mode) and mode not in ACTIONS_MODES:
             fail(f"actions_mode: {mode!r} is not one of run-all, skip-all (skip-all is FIS's dry run)")
         if not is_unknown(news.get("trigger")):
@@ -135,134 +131,135 @@ class ExperimentProvider(FisProvider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if is_unknown(news.get("trigger")) or _trigger(news.get("trigger")) != _trigger(olds.get("trigger")):
-            # A new trigger is a new run; stop the old run (if it still runs) before starting the next.
-            return DiffResult(changes=True, replaces=["trigger"], delete_before_replace=True)
-        changed = [k for k in _RECORDED if news.get(k) != olds.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[])
+        # A new (or not yet known) trigger is a new run: an update, which stops the old run if needed.
+        retrigger = is_unknown(news.get("trigger")) or _trigger(news.get("trigger")) != _trigger(
+            olds.get("trigger")
+        )
+        changed = retrigger or any(news.get(k) != olds.get(k) for k in _RECORDED)
+        return DiffResult(changes=changed, replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        name = short_name(props.get("resource_key"))
-        client = fis(props.get("region"))
-        template_id = props["template_id"]
-        mode = props.get("actions_mode") or "run-all"
-        request: dict[str, Any] = {
-            # The same resource, template, trigger and mode give the same token: a create retried after a
-            # crash finds the run the first attempt started instead of starting a second one.
-            "clientToken": client_token(
-                props.get("resource_key"), template_id, _trigger(props.get("trigger")), mode
-            ),
-            "experimentTemplateId": template_id,
-        }
-        if mode != "run-all":
-            request["experimentOptions"] = {"actionsMode": mode}
-        if props.get("tags"):
-            request["tags"] = dict(props["tags"])
-        try:
-            experiment = client.start_experiment(**request)["experiment"]
-        except Exception as err:
-            raise ProviderError(
-                f"{name}: starting an experiment from template {template_id} failed: {aws_error_text(err)}"
-            ) from err
-        progress(f"{name}: started experiment {experiment['id']} from template {template_id} ({mode})")
-        if props.get("wait"):
-            experiment = self._wait(client, name, experiment["id"], props)
-        outs = {k: v for k, v in props.items() if k != "__provider"}
-        outs.update(experiment_outputs(experiment))
-        outs["region"] = client.meta.region_name
-        self._judge(name, outs, props)
-        return CreateResult(experiment["id"], outs)
+        outs = self._run(props)
+        return CreateResult(outs["experiment_id"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if _trigger(news.get("trigger")) != _trigger(olds.get("trigger")):
+            if olds.get("stop_on_destroy") is not False:
+                self._stop(id_, olds, "a new trigger")
+            return UpdateResult(self._run(news))
         client = fis(olds.get("region") or news.get("region"))
         outs = {k: v for k, v in olds.items() if k != "__provider"}
         outs.update({k: v for k, v in news.items() if k != "__provider"})
         outs["region"] = client.meta.region_name
-        experiment = self._get(client, id_)
+        experiment = get_experiment(client, _run_id(id_, olds))
         if experiment is not None:
-            outs.update(experiment_outputs(experiment))
+            outs.update(experiment_summary(experiment))
             if (olds.get("tags") or {}) != (news.get("tags") or {}) and experiment.get("arn"):
-                update_tags(client, experiment["arn"], experiment.get("tags") or {}, news.get("tags") or {})
+                change = plan_tags(experiment.get("tags") or {}, news.get("tags") or {})
+                apply_tags(client, experiment["arn"], change)
         return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = fis(props.get("region"))
-        experiment = self._get(client, id_)
+        experiment = get_experiment(client, _run_id(id_, props))
         if experiment is None:
             return ReadResult(id_="", outs={})
         outs = dict(props)
-        outs.update(experiment_outputs(experiment))
+        outs.update(experiment_summary(experiment))
         return ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if props.get("stop_on_destroy") is False:
             return
-        from chaos_pulumi.aws.experiments import stop_experiment
-
-        client = fis(props.get("region"))
-        # stop_experiment reads the run first and leaves it alone when it already ended or is gone.
-        stopped = stop_experiment(client, id_)
-        if ((stopped or {}).get("state") or {}).get("status") in ("stopping", "stopped"):
-            progress(f"{short_name(props.get('resource_key'))}: stopped experiment {id_} (destroyed)")
+        self._stop(id_, props, "destroyed")
 
     # ----- helpers ---------------------------------------------------------------------------
     @staticmethod
-    def _get(client: Any, experiment_id: str) -> dict[str, Any] | None:
-        try:
-            return client.get_experiment(id=experiment_id)["experiment"]
-        except Exception as err:
-            if is_not_found(err):
-                return None
-            raise
-
-    @staticmethod
-    def _wait(client: Any, name: str, experiment_id: str, props: Mapping[str, Any]) -> dict[str, Any]:
-        from chaos_pulumi.aws.experiments import ExperimentTimeout, stop_experiment, wait_for_experiment
-
+    def _run(props: Mapping[str, Any]) -> dict[str, Any]:
+        """Start the run ``props`` ask for (waiting for it and judging it with ``wait``); its outputs."""
+        name = short_name(props.get("resource_key"))
+        client = fis(props.get("region"))
+        template_id = str(props["template_id"])
+        mode = props.get("actions_mode") or DEFAULT_ACTIONS_MODE
         timeout_s = timeout_seconds(props.get("timeout") or DEFAULT_TIMEOUT) or 1800.0
         last: dict[str, Any] = {}
 
+        def on_start(experiment: Mapping[str, Any]) -> None:
+            progress(f"{name}: started experiment {experiment['id']} from template {template_id} ({mode})")
+
         def on_progress(experiment: Mapping[str, Any]) -> None:
-            status = (experiment.get("state") or {}).get("status")
-            actions = {
-                n: (a.get("state") or {}).get("status")
-                for n, a in sorted((experiment.get("actions") or {}).items())
-            }
-            if (status, actions) != (last.get("status"), last.get("actions")):
+            summary = experiment_summary(experiment)
+            actions = {n: a["status"] for n, a in summary["actions"].items()}
+            if (summary["status"], actions) != (last.get("status"), last.get("actions")):
                 detail = ", ".join(f"{n}={s}" for n, s in actions.items())
-                progress(f"{name}: experiment {experiment_id} {status}" + (f" ({detail})" if detail else ""))
-                last.update(status=status, actions=actions)
+                progress(
+                    f"{name}: experiment {experiment['id']} {summary['status']}"
+                    + (f" ({detail})" if detail else "")
+                )
+                last.update(status=summary["status"], actions=actions)
 
         try:
-            return wait_for_experiment(client, experiment_id, timeout_s, on_progress=on_progress, poll_s=1.0)
-        except ExperimentTimeout:
-            # Unbounded faults are not allowed: a run we stop watching is a run we stop.
-            stop_experiment(client, experiment_id)
+            run = run_experiment(
+                client,
+                template_id,
+                # The same resource, template, trigger and mode give the same token: a start retried after a
+                # crash finds the run the first attempt started instead of starting a second one.
+                client_token=run_token(
+                    str(props.get("resource_key")), template_id, _trigger(props.get("trigger")), mode
+                ),
+                actions_mode=mode,
+                tags=props.get("tags"),
+                wait=bool(props.get("wait")),
+                timeout_s=timeout_s,
+                fail_on=props.get("fail_on") or DEFAULT_FAIL_ON,
+                poll_s=POLL_S,
+                on_start=on_start,
+                on_progress=on_progress,
+            )
+        except FisError as err:
+            raise ProviderError(f"{name}: {err}") from err
+        except Exception as err:
             raise ProviderError(
-                f"{name}: experiment {experiment_id} did not finish within {props.get('timeout')}; "
-                "it was stopped. "
-                "Raise `timeout` or set wait=False"
-            ) from None
+                f"{name}: starting an experiment from template {template_id} failed: {error_text(err)}"
+            ) from err
+        if run.timeout is not None:
+            ended = (
+                "it was stopped" if run.stopped else f"it ended {run.experiment['state']['status']} meanwhile"
+            )
+            raise ProviderError(
+                f"{name}: experiment {run.experiment['id']} did not finish within {props.get('timeout')}; "
+                f"{ended}. Raise `timeout` or set wait=False"
+            )
+        if run.failure is not None:
+            raise ProviderError(
+                f"{name}: {run.failure} (fail_on: {', '.join(props.get('fail_on') or DEFAULT_FAIL_ON)}); "
+                "change `trigger` to run it again"
+            )
+        outs = {k: v for k, v in props.items() if k != "__provider"}
+        outs.update(experiment_summary(run.experiment))
+        outs["region"] = client.meta.region_name
+        return outs
 
     @staticmethod
-    def _judge(name: str, outs: Mapping[str, Any], props: Mapping[str, Any]) -> None:
-        status = outs.get("status")
-        fail_on = props.get("fail_on") or DEFAULT_FAIL_ON
-        if props.get("wait") and status in fail_on:
-            raise ProviderError(
-                f"{name}: experiment {outs.get('experiment_id')} ended {status}: "
-                f"{outs.get('reason') or 'no reason given'}"
-                f" (fail_on: {', '.join(fail_on)}); change `trigger` to run it again"
-            )
+    def _stop(id_: str, props: Mapping[str, Any], why: str) -> None:
+        """Stop the run the resource recorded, unless the state says it already ended (it cannot restart)."""
+        if props.get("status") in TERMINAL_STATES:
+            return
+        client = fis(props.get("region"))
+        run_id = _run_id(id_, props)
+        stop = stop_experiment(client, run_id)  # reads it first: the recorded status may be old
+        if stop.stopped:
+            progress(f"{short_name(props.get('resource_key'))}: stopped experiment {run_id} ({why})")
 
 
 class Experiment(Resource, module="fis", name="Experiment"):
     """A run of a FIS experiment template, started by ``pulumi up``.
 
-    ``trigger`` is any text (a date, a release version): change it to run again. ``wait=True`` polls until
-    the run ends and fails the deployment if it ends in ``fail_on``. ``actions_mode="skip-all"`` is FIS's
-    dry run: targets are resolved, nothing is injected. Destroying the resource stops a run still going
-    (unless ``stop_on_destroy=False``).
+    ``trigger`` is any text (a date, a release version): change it to run again (an in-place update that
+    stops the previous run if it still runs; ``experiment_id`` names the latest run). ``wait=True`` polls
+    until the run ends and fails the deployment if it ends in ``fail_on``. ``actions_mode="skip-all"`` is
+    FIS's dry run: targets are resolved, nothing is injected. Destroying the resource stops a run still
+    going (unless ``stop_on_destroy=False``).
     """
 
     experiment_id: pulumi.Output[str]

@@ -3,7 +3,8 @@
 State of one template (inputs and outputs share the keys):
 
 - ``template``: the template in the canonical camelCase file format (``TemplateSpec.to_dict()``); as an
-  input the desired one, as an output the one read back from FIS, so drift shows as a diff;
+  input the desired one, as an output the one FIS holds (as its write response or ``read`` returned
+  it), so drift shows as a diff;
 - ``arn``, ``region``: where it lives (region recorded at create, so destroy finds it later);
 - ``adopt_id``: an existing template id to take over instead of creating one (used at create only);
 - ``resource_key``: ``project/stack/name``, the seed of the create client token.
@@ -11,7 +12,6 @@ State of one template (inputs and outputs share the keys):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,69 +27,86 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.errors import FisError, error_text
+from chaos_pulumi.aws.templates import (
+    TemplateNotApplied,
+    apply_template,
+    create_template,
+    delete_template,
+    get_template,
+    plan_template,
+    template_arn,
+)
 from chaos_pulumi.providers.base import (
     FisProvider,
     ProviderError,
-    aws_error_text,
-    client_token,
     environment_region,
     fis,
     has_unknowns,
-    is_not_found,
     is_unknown,
     progress,
     short_name,
     touches_unknown,
     unknown_paths,
-    update_tags,
     whole_numbers,
 )
-from chaos_pulumi.resources import (
+from chaos_pulumi.spec.model import (
     Action,
     ExperimentOptions,
     LogConfiguration,
     ReportConfiguration,
     StopCondition,
     Target,
-    template_document,
+    TemplateSpec,
 )
 
 # Input keys the provider reads; anything else in the state (outputs, __provider) never makes a diff.
 _TEMPLATE = "template"
 
 
-def _spec(data: Mapping[str, Any]) -> Any:
-    from chaos_pulumi.spec import TemplateSpec
-
+def _spec(data: Mapping[str, Any]) -> TemplateSpec:
     return TemplateSpec.from_dict(data)
 
 
-def _without_tags(spec: Any) -> Any:
-    return dataclasses.replace(spec, tags={})
+def _at(template: Any, path: tuple[str, ...]) -> Any:
+    value = template
+    for key in path:
+        if is_unknown(value) or not isinstance(value, Mapping):
+            return value if is_unknown(value) else None
+        value = value.get(key)
+    return value
 
 
-def _account_targeting(template: Any) -> str | None:
-    """The template's accountTargeting, or None while it is not known yet."""
-    if is_unknown(template):
-        return None
-    options = template.get("experimentOptions") if isinstance(template, Mapping) else None
-    value = options.get("accountTargeting") if isinstance(options, Mapping) else None
-    if is_unknown(options) or is_unknown(value):
-        return None
-    return value or "single-account"
+def _create_only_changed(old: Any, new: Any) -> bool:
+    """A field FIS cannot change in place (``experimentOptions.accountTargeting``) is known and differs."""
+    for path, default in TemplateSpec.create_only_paths():
+        wanted = _at(new, path)
+        if is_unknown(wanted):
+            continue  # decided at `up`, once it is known
+        if (wanted or default) != (_at(old, path) or default):
+            return True
+    return False
 
 
-def _template_arn(live: Mapping[str, Any], region: str, template_id: str) -> str:
-    return str(live.get("arn") or f"arn:aws:fis:{region}::experiment-template/{template_id}")
+def _failure(name: str, doing: str, err: Exception) -> ProviderError:
+    if isinstance(err, TemplateNotApplied):
+        return ProviderError(
+            f"{name}: FIS did not apply {', '.join(err.fields)} to experiment template {err.template_id} "
+            "(as FIS returned it after writing); run `pulumi up --replace` on this resource"
+        )
+    if isinstance(err, ProviderError):
+        return err
+    if isinstance(err, FisError):
+        return ProviderError(f"{name}: {doing} failed: {err}")
+    return ProviderError(f"{name}: {doing} failed: {error_text(err)}")
 
 
 class ExperimentTemplateProvider(FisProvider):
-    """Create, update in place, tag, read back and delete FIS experiment templates."""
+    """Create, update in place, tag, read back and delete FIS experiment templates (through
+    ``chaos_pulumi.aws.templates``, which the Ansible modules use too)."""
 
     # ----- preview ---------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from chaos_pulumi.spec import validate
-
         inputs = dict(news)
         template = whole_numbers(news.get(_TEMPLATE))
         if is_unknown(template):
@@ -98,15 +115,9 @@ class ExperimentTemplateProvider(FisProvider):
             return CheckResult(
                 inputs, [CheckFailure("", "template: expected a FIS experiment template (a mapping)")]
             )
-        failures = []
-        for key in ("adopt_id", "region"):
-            value = news.get(key)
-            if value is None or is_unknown(value):
-                continue
-            if not isinstance(value, str) or not value.strip():
-                failures.append(CheckFailure("", f"{key}: expected a non-empty string, got {value!r}"))
+        failures = [CheckFailure("", message) for message in self._input_problems(news)]
         unknown = unknown_paths(template)
-        for problem in validate(template):
+        for problem in self._template_problems(template):
             if touches_unknown(problem.path, unknown):
                 continue  # decided at `pulumi up`, once the value is known
             if problem.severity == "error":
@@ -118,13 +129,31 @@ class ExperimentTemplateProvider(FisProvider):
             inputs[_TEMPLATE] = _spec(template).to_dict()
         return CheckResult(inputs, failures)
 
+    @staticmethod
+    def _input_problems(news: Mapping[str, Any]) -> list[str]:
+        """Problems of the inputs other than the template."""
+        problems = []
+        for key in ("adopt_id", "region"):
+            value = news.get(key)
+            if value is None or is_unknown(value):
+                continue
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"{key}: expected a non-empty string, got {value!r}")
+        return problems
+
+    @staticmethod
+    def _template_problems(template: Mapping[str, Any]) -> list[Any]:
+        """Problems of the template (``Problem``s with field paths): what every front end checks."""
+        from chaos_pulumi.spec import validate
+
+        return validate(template)
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old_template = olds.get(_TEMPLATE) or {}
         new_template = news.get(_TEMPLATE)
         replaces = []
-        new_targeting = _account_targeting(new_template)
-        if new_targeting is not None and new_targeting != _account_targeting(old_template):
-            replaces.append(_TEMPLATE)  # FIS cannot change accountTargeting in place
+        if _create_only_changed(old_template, new_template):
+            replaces.append(_TEMPLATE)
         new_region = news.get("region")
         if not is_unknown(new_region):
             old_region = olds.get("region")
@@ -146,129 +175,64 @@ class ExperimentTemplateProvider(FisProvider):
         adopt_id = props.get("adopt_id")
         try:
             if adopt_id:
-                template_id = adopt_id
-                live = self._get(client, template_id)
+                live = get_template(client, adopt_id)
                 if live is None:
                     raise ProviderError(
-                        f"adopt_id: experiment template {template_id!r} does not exist in {region}; "
+                        f"adopt_id: experiment template {adopt_id!r} does not exist in {region}; "
                         "check the id and the region, or remove adopt_id to create a new template"
                     )
-                progress(f"{name}: adopting experiment template {template_id}")
-                self._apply(client, template_id, live, desired)
-                written = None  # read it again below, after the update
+                progress(f"{name}: adopting experiment template {adopt_id}")
+                stored = apply_template(client, live, plan_template(TemplateSpec.from_fis(live), desired))
             else:
-                request = desired.to_create_request()
-                token = client_token(props.get("resource_key"), request)
-                resp = client.create_experiment_template(**desired.to_create_request(client_token=token))
-                template_id = resp["experimentTemplate"]["id"]
-                written = self._get(client, template_id)
-                if written is None:
-                    # The token named a template deleted since; a fresh token makes a new one.
-                    token = client_token(props.get("resource_key"), request, "recreate")
-                    resp = client.create_experiment_template(**desired.to_create_request(client_token=token))
-                    template_id = resp["experimentTemplate"]["id"]
-        except ProviderError:
-            raise
+                # The client token is derived from project/stack/name and the content: a create retried
+                # after a crash gets the template the first attempt made.
+                stored = create_template(client, desired, owner=str(props.get("resource_key")))
         except Exception as err:
-            raise ProviderError(
-                f"{name}: creating the experiment template failed: {aws_error_text(err)}"
-            ) from err
-        return CreateResult(template_id, self._outputs(client, template_id, props, desired, region, written))
+            raise _failure(name, "creating the experiment template", err) from err
+        return CreateResult(str(stored["id"]), self._outputs(props, stored, region))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         desired = _spec(news[_TEMPLATE])
-        region = olds.get("region") or news.get("region")
-        client = fis(region)
+        client = fis(olds.get("region") or news.get("region"))
         name = short_name(news.get("resource_key"))
         try:
-            live = self._get(client, id_)
+            live = get_template(client, id_)
             if live is None:
                 raise ProviderError(
                     f"{name}: experiment template {id_} no longer exists; run `pulumi refresh` and then "
                     "`pulumi up` to create it again"
                 )
-            self._apply(client, id_, live, desired)
-        except ProviderError:
-            raise
+            stored = apply_template(client, live, plan_template(TemplateSpec.from_fis(live), desired))
         except Exception as err:
-            raise ProviderError(
-                f"{name}: updating experiment template {id_} failed: {aws_error_text(err)}"
-            ) from err
-        return UpdateResult(self._outputs(client, id_, news, desired, client.meta.region_name))
+            raise _failure(name, f"updating experiment template {id_}", err) from err
+        return UpdateResult(self._outputs(news, stored, client.meta.region_name))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = fis(props.get("region"))
-        live = self._get(client, id_)
+        live = get_template(client, id_)
         if live is None:
             return ReadResult(id_="", outs={})  # deleted outside Pulumi: drop it, the next up recreates it
-        from chaos_pulumi.spec import TemplateSpec
-
         outs = dict(props)
         outs[_TEMPLATE] = TemplateSpec.from_fis(live).to_dict()
-        outs["arn"] = _template_arn(live, client.meta.region_name, id_)
+        outs["arn"] = template_arn(live, client.meta.region_name, id_)
         outs["region"] = client.meta.region_name
         return ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = fis(props.get("region"))
         try:
-            client.delete_experiment_template(id=id_)
+            delete_template(client, id_)
         except Exception as err:
-            if is_not_found(err):
-                return  # already gone: that is what delete wants
             name = short_name(props.get("resource_key"))
-            raise ProviderError(
-                f"{name}: deleting experiment template {id_} failed: {aws_error_text(err)}"
-            ) from err
+            raise _failure(name, f"deleting experiment template {id_}", err) from err
 
     # ----- helpers ---------------------------------------------------------------------------
     @staticmethod
-    def _get(client: Any, template_id: str) -> dict[str, Any] | None:
-        try:
-            return client.get_experiment_template(id=template_id)["experimentTemplate"]
-        except Exception as err:
-            if is_not_found(err):
-                return None
-            raise
-
-    @staticmethod
-    def _apply(client: Any, template_id: str, live: Mapping[str, Any], desired: Any) -> None:
-        """Make the live template equal ``desired``: one update for the content, tag calls for the tags."""
-        from chaos_pulumi.spec import TemplateSpec
-
-        current = TemplateSpec.from_fis(live)
-        if _without_tags(current) != _without_tags(desired):
-            client.update_experiment_template(**desired.to_update_request(template_id))
-        arn = _template_arn(live, client.meta.region_name, template_id)
-        update_tags(client, arn, current.tags, desired.tags)
-
-    def _outputs(
-        self,
-        client: Any,
-        template_id: str,
-        props: Mapping[str, Any],
-        desired: Any,
-        region: str,
-        live: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Outputs from the template as FIS holds it (``live``, or read now), checked against ``desired``."""
-        from chaos_pulumi.spec import TemplateSpec
-
-        live = live if live is not None else self._get(client, template_id)
-        if live is None:
-            raise ProviderError(f"experiment template {template_id} vanished right after it was written")
-        actual = TemplateSpec.from_fis(live)
-        if actual != desired:
-            wanted, got = desired.to_dict(), actual.to_dict()
-            fields = sorted(k for k in set(wanted) | set(got) if wanted.get(k) != got.get(k))
-            raise ProviderError(
-                f"{short_name(props.get('resource_key'))}: FIS did not apply {', '.join(fields)} to "
-                f"experiment template {template_id} (read back after writing); "
-                "run `pulumi up --replace` on this resource"
-            )
+    def _outputs(props: Mapping[str, Any], stored: Mapping[str, Any], region: str) -> dict[str, Any]:
+        """Outputs from the template as FIS stored it (already checked against the desired one)."""
         outs = {k: v for k, v in props.items() if k != "__provider"}
-        outs[_TEMPLATE] = actual.to_dict()
-        outs["arn"] = _template_arn(live, region, template_id)
+        outs[_TEMPLATE] = TemplateSpec.from_fis(stored).to_dict()
+        outs["arn"] = template_arn(stored, region, str(stored["id"]))
         outs["region"] = region
         return outs
 
@@ -308,7 +272,8 @@ class ExperimentTemplate(Resource, module="fis", name="ExperimentTemplate"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         document = dict(template or {})
-        typed = template_document(
+        # The keyword names are TemplateSpec's field names: the field table maps them to FIS names.
+        typed = TemplateSpec.document(
             description=description,
             role_arn=role_arn,
             targets=targets,

@@ -226,14 +226,14 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
     extras = []
     if spec.log_configuration is not None:
         dests = []
-        if spec.log_configuration.cloud_watch_logs_log_group_arn:
-            dests.append(_code(spec.log_configuration.cloud_watch_logs_log_group_arn))
-        if spec.log_configuration.s3_configuration:
-            dests.append(_code(f"s3://{spec.log_configuration.s3_configuration.bucket_name}"))
+        if spec.log_configuration.cloudwatch_logs_log_group_arn:
+            dests.append(_code(spec.log_configuration.cloudwatch_logs_log_group_arn))
+        if spec.log_configuration.s3_bucket_name:
+            dests.append(_code(f"s3://{spec.log_configuration.s3_bucket_name}"))
         extras.append("- **Logs** go to " + " and ".join(dests) + ".")
-    rc = spec.experiment_report_configuration
-    if rc is not None and rc.s3_output:
-        extras.append(f"- **Report** goes to {_code('s3://' + rc.s3_output.bucket_name)}.")
+    rc = spec.report_configuration
+    if rc is not None and rc.s3_bucket_name:
+        extras.append(f"- **Report** goes to {_code('s3://' + rc.s3_bucket_name)}.")
     if extras:
         lines += ["", "### Records", "", *extras]
 

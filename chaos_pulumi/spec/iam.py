@@ -196,7 +196,7 @@ def _logging_statements(spec: TemplateSpec) -> list[dict[str, Any]]:
     if lc is None:
         return []
     out: list[dict[str, Any]] = []
-    if lc.cloud_watch_logs_log_group_arn:
+    if lc.cloudwatch_logs_log_group_arn:
         out.append(
             {
                 "Sid": "ExperimentLogsToCloudWatch",
@@ -210,8 +210,8 @@ def _logging_statements(spec: TemplateSpec) -> list[dict[str, Any]]:
                 "Resource": "*",
             }
         )
-    if lc.s3_configuration:
-        bucket = lc.s3_configuration.bucket_name
+    if lc.s3_bucket_name:
+        bucket = lc.s3_bucket_name
         out.append(
             {
                 "Sid": "ExperimentLogsToS3",
@@ -232,19 +232,19 @@ def _logging_statements(spec: TemplateSpec) -> list[dict[str, Any]]:
 
 
 def _report_statements(spec: TemplateSpec, account: str | None) -> list[dict[str, Any]]:
-    rc = spec.experiment_report_configuration
+    rc = spec.report_configuration
     if rc is None:
         return []
     out: list[dict[str, Any]] = []
-    if rc.s3_output:
-        prefix = (rc.s3_output.prefix or "").strip("/")
+    if rc.s3_bucket_name:
+        prefix = (rc.s3_prefix or "").strip("/")
         key = f"{prefix}/*" if prefix else "*"
         out.append(
             {
                 "Sid": "ExperimentReportToS3",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": f"arn:aws:s3:::{rc.s3_output.bucket_name}/{key}",
+                "Resource": f"arn:aws:s3:::{rc.s3_bucket_name}/{key}",
             }
         )
     if rc.cloudwatch_dashboards:

@@ -59,13 +59,16 @@ def test_experiment_runs_waits_and_reruns_only_on_a_new_trigger(pulumi_stack: St
     assert same.changes == {}, same.output
     assert len(moto.client().list_experiments()["experiments"]) == 1
 
-    # a new trigger: a second run, recorded in place of the first
+    # a new trigger: a second run, recorded in place of the first (an update: one engine step)
     _settings(stack, trigger="2026-11-27")
     rerun = stack.up()
-    assert rerun.changes == {"replace": 1}, rerun.output
+    assert rerun.changes == {"update": 1}, rerun.output
     second = stack.outputs()
     assert second["experiment_id"] != first and second["status"] == "completed"
+    assert second["reason"] and second["actions"]["pause"]["status"] == "completed"
+    assert second["start_time"] and second["end_time"]
     assert len(moto.client().list_experiments()["experiments"]) == 2
+    assert f"gameday: experiment {second['experiment_id']} completed" in rerun.output
 
     # a run ending in a fail_on state fails the update and says why
     _settings(stack, trigger="2026-11-28", fail_on=["completed"])
@@ -90,8 +93,18 @@ def test_dry_run_and_destroy_stops_a_run_still_going(pulumi_stack: StackFactory,
     (experiment,) = _experiments(moto)  # this read moves it to "initiating"
     assert experiment["experimentOptions"]["actionsMode"] == "skip-all"
 
-    stack.destroy()
-    status = moto.client().get_experiment(id=out["experiment_id"])["experiment"]["state"]["status"]
+    # A new trigger while the run still goes: the old run is stopped, the next one started, in place.
+    _settings(stack, trigger="2026-11-27")
+    rerun = stack.up()
+    assert rerun.changes == {"update": 1}, rerun.output
+    second = stack.outputs()["experiment_id"]
+    assert second != out["experiment_id"]
+    client = moto.client()
+    first_status = client.get_experiment(id=out["experiment_id"])["experiment"]["state"]["status"]
+    assert first_status in ("stopping", "stopped"), first_status
+
+    stack.destroy()  # stops the run the resource stands for now: the second one
+    status = client.get_experiment(id=second)["experiment"]["state"]["status"]
     assert status in ("stopping", "stopped"), status
 
 

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 
 class LoopbackProxy:
     """An HTTP proxy on a free loopback port that forwards every request, as it is, to `upstream` (the
-    moto server). Each request is passed to `seen(method, path)` before it is forwarded: subclasses
-    record or count there. Point a tool's AWS_ENDPOINT_URL at `url` instead of moto's."""
+    moto server), and the response as it is back (status and headers included: no Date or Server of
+    its own). Each request is passed to `seen_request(method, path, body)` before it is forwarded
+    (by default `seen(method, path)`): subclasses record or count there. Point a tool's
+    AWS_ENDPOINT_URL at `url` instead of moto's."""
 
     def __init__(self, upstream: str) -> None:
         import http.client
@@ -29,7 +31,7 @@ class LoopbackProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                proxy.seen(self.command, self.path)
+                proxy.seen_request(self.command, self.path, body or b"")
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -39,7 +41,7 @@ class LoopbackProxy:
                     data = resp.read()
                 finally:
                     conn.close()
-                self.send_response(resp.status)
+                self.send_response_only(resp.status)
                 for key, value in resp.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
                         self.send_header(key, value)
@@ -54,6 +56,10 @@ class LoopbackProxy:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def seen_request(self, method: str, path: str, body: bytes) -> None:
+        """Called with each request before it is forwarded; calls `seen(method, path)`."""
+        self.seen(method, path)
 
     def seen(self, method: str, path: str) -> None:
         """Called with each request's method and raw path (query included) before it is forwarded."""

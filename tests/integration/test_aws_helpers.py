@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from chaos_pulumi import __version__
-from chaos_pulumi.aws import fis_client
+from chaos_pulumi.aws import fis_client, templates
+from chaos_pulumi.aws.errors import FisError
 from chaos_pulumi.aws.experiments import (
     TERMINAL_STATES,
     ExperimentTimeout,
-    find_templates_by_tag,
     stop_experiment,
     wait_for_experiment,
 )
+from chaos_pulumi.aws.templates import templates_tagged
 from chaos_pulumi.spec import TemplateSpec, load_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "experiments" / "ec2-stop-one-instance.yaml"
@@ -80,22 +81,64 @@ def test_stop_experiment_is_harmless_when_done_or_gone(moto) -> None:
     running = start(client, template_id)
     client.get_experiment(id=running)  # pending -> initiating
     stopped = stop_experiment(client, running)
-    assert stopped is not None and stopped["state"]["status"] in ("stopping", "stopped")
-    assert stop_experiment(client, running) is not None  # again: no error
+    assert stopped.stopped and stopped.experiment["state"]["status"] in ("stopping", "stopped")
+    again = stop_experiment(client, running)  # again: no error, nothing to stop
+    assert not again.stopped and again.experiment is not None
 
     done = start(client, template_id)
     final = wait_for_experiment(client, done, timeout_s=60, poll_s=0.01)
-    assert stop_experiment(client, done)["state"]["status"] == final["state"]["status"] == "completed"
+    late = stop_experiment(client, done)
+    assert not late.stopped
+    assert late.experiment["state"]["status"] == final["state"]["status"] == "completed"
 
-    assert stop_experiment(client, "EXPdoesnotexist0000") is None
+    gone = stop_experiment(client, "EXPdoesnotexist0000")
+    assert gone.stopped is False and gone.experiment is None
 
 
-def test_find_templates_by_tag(moto) -> None:
+def test_templates_tagged(moto) -> None:
     client = fis_client()
     a = create_template(client, {"chaos-pulumi:stack": "dev", "team": "x"})
     b = create_template(client, {"chaos-pulumi:stack": "dev"})
     create_template(client, {"chaos-pulumi:stack": "prod"})
     create_template(client, {})
-    found = find_templates_by_tag(client, "chaos-pulumi:stack", "dev")
+    found = templates_tagged(client, "chaos-pulumi:stack", "dev")
     assert sorted(t["id"] for t in found) == sorted([a, b])
-    assert find_templates_by_tag(client, "chaos-pulumi:stack", "nope") == []
+    assert templates_tagged(client, "chaos-pulumi:stack", "nope") == []
+
+
+def _spec(**changes: object) -> TemplateSpec:
+    return TemplateSpec.from_dict({**load_file(EXAMPLE).data, **changes})
+
+
+def test_create_template_returns_what_fis_stored_and_a_retry_finds_it(moto, monkeypatch) -> None:
+    client = fis_client()
+    desired = _spec(tags={"team": "sre"})
+    stored = templates.create_template(client, desired, owner="proj/dev/web")
+    live = client.get_experiment_template(id=stored["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(stored) == TemplateSpec.from_fis(live) == desired
+    # A retried create (same owner, same content) gets the first template, also when the response is
+    # old enough to be read again.
+    monkeypatch.setattr(templates, "REPLAY_AFTER_S", -1.0)
+    assert templates.create_template(client, desired, owner="proj/dev/web")["id"] == stored["id"]
+    assert len(client.list_experiment_templates()["experimentTemplates"]) == 1
+
+
+def test_apply_template_changes_content_and_tags_and_returns_the_result(moto) -> None:
+    client = fis_client()
+    made = templates.create_template(client, _spec(tags={"team": "sre", "old": "x"}), owner="o")
+    desired = _spec(description="Stop it, then wait", tags={"team": "ops"})
+    change = templates.plan_template(TemplateSpec.from_fis(made), desired)
+    stored = templates.apply_template(client, made, change)
+    live = client.get_experiment_template(id=made["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(stored) == TemplateSpec.from_fis(live) == desired
+
+
+def test_apply_template_refuses_a_create_only_change_before_writing(moto) -> None:
+    client = fis_client()
+    made = templates.create_template(client, _spec(), owner="o")
+    desired = _spec(description="x", experimentOptions={"accountTargeting": "multi-account"})
+    change = templates.plan_template(TemplateSpec.from_fis(made), desired)
+    with pytest.raises(FisError, match=r"experimentOptions\.accountTargeting: FIS cannot change this"):
+        templates.apply_template(client, made, change)
+    live = client.get_experiment_template(id=made["id"])["experimentTemplate"]
+    assert TemplateSpec.from_fis(live) == _spec()

@@ -58,7 +58,9 @@ def test_check_accepts_unknown_values(provider, unknown):
 
 
 def test_unknown_trigger_may_be_a_new_run(provider):
-    assert provider.diff("EXP1", {"trigger": "a"}, {"trigger": Unknown()}).replaces == ["trigger"]
+    # A new run is an in-place update (one engine step), not a replacement.
+    result = provider.diff("EXP1", {"trigger": "a"}, {"trigger": Unknown()})
+    assert (result.changes, result.replaces) == (True, [])
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,34 @@ def test_only_a_trigger_change_starts_a_new_run(moto, provider, template_id):
     retriggered = provider.diff(
         created.id, created.outs, checked(provider, template_id=template_id, trigger="b")
     )
-    assert retriggered.replaces == ["trigger"] and retriggered.delete_before_replace is True
+    assert (retriggered.changes, retriggered.replaces) == (True, [])
+
+
+def test_a_new_trigger_stops_the_old_run_and_starts_the_next_in_place(moto, provider, template_id):
+    created = provider.create(checked(provider, template_id=template_id, trigger="a"))
+    assert created.outs["status"] == "pending"  # still going
+    updated = provider.update(
+        created.id, created.outs, checked(provider, template_id=template_id, trigger="b")
+    )
+    second = updated.outs["experiment_id"]
+    assert second != created.id and updated.outs["status"] == "pending"
+    client = moto.client()
+    assert client.get_experiment(id=created.id)["experiment"]["state"]["status"] in ("stopping", "stopped")
+    assert {e["id"] for e in client.list_experiments()["experiments"]} == {created.id, second}
+    # The resource keeps its id; read, update and delete work on the latest run.
+    assert provider.read(created.id, updated.outs).outs["experiment_id"] == second
+    provider.delete(created.id, updated.outs)
+    assert client.get_experiment(id=second)["experiment"]["state"]["status"] in ("stopping", "stopped")
+
+
+def test_a_new_trigger_after_a_finished_run_only_starts_the_next(moto, provider, template_id):
+    created = provider.create(checked(provider, template_id=template_id, trigger="a", wait=True))
+    assert created.outs["status"] == "completed"
+    updated = provider.update(
+        created.id, created.outs, checked(provider, template_id=template_id, trigger="b", wait=True)
+    )
+    assert updated.outs["status"] == "completed" and updated.outs["experiment_id"] != created.id
+    assert moto.client().get_experiment(id=created.id)["experiment"]["state"]["status"] == "completed"
 
 
 def test_update_records_inputs_without_starting_anything(moto, provider, template_id):

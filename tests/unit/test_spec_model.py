@@ -34,9 +34,9 @@ def test_from_dict_reads_every_field() -> None:
     assert web.resource_type == "aws:ec2:instance" and web.selection_mode == "COUNT(1)"
     assert web.resource_tags == {"app": "web"} and web.filters[0].path == "State.Name"
     assert spec.actions["stress"].start_after == ("stop",)
-    assert spec.log_configuration.s3_configuration.prefix == "fis"
+    assert spec.log_configuration.s3_prefix == "fis"
     assert spec.experiment_options.account_targeting == "multi-account"
-    assert spec.experiment_report_configuration.cloudwatch_dashboards == (
+    assert spec.report_configuration.cloudwatch_dashboards == (
         "arn:aws:cloudwatch::123456789012:dashboard/d",
     )
     # Everything the file said comes back out.

@@ -3,20 +3,23 @@
 
 """Shared code of the chaos.faults FIS modules (private: not a public API of the collection).
 
-The modules run where boto3 and chaos-pulumi are installed, like amazon.aws modules. Templates are
-validated and compared with chaos-pulumi's spec layer, so Ansible, Pulumi and the CLI agree on what
-a valid template is and on when two templates are the same.
+The modules run where boto3 and chaos-pulumi are installed, like amazon.aws modules. Everything FIS
+is chaos-pulumi's FIS layer (``chaos_pulumi.aws``), the same code the Pulumi providers call: templates
+are validated, compared, planned and applied, and experiments started, waited for, judged and stopped
+the same way, so Ansible, Pulumi and the CLI agree. What is here is only Ansible's side of it: module
+parameters in, snake_case results out, and finding a template by its name.
 """
 
 import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 try:
-    from chaos_pulumi.spec import TemplateSpec, has_errors, load_file, validate
+    from chaos_pulumi.aws import client_config
+    from chaos_pulumi.aws.experiments import experiment_summary
+    from chaos_pulumi.aws.templates import get_template, templates_tagged
+    from chaos_pulumi.spec import has_errors, load_file, validate
 
     HAS_CHAOS_PULUMI = True
     CHAOS_PULUMI_IMPORT_ERROR = None
@@ -26,9 +29,8 @@ except ImportError:
 
 # The tag that gives a FIS template (which has no name of its own) the name Ansible finds it by.
 NAME_TAG = "Name"
-
-TERMINAL_STATES = ("completed", "stopped", "failed", "cancelled")
-FAILED_STATES = ("failed", "stopped", "cancelled")
+# Who asks, in the client tokens the modules derive (Pulumi uses project/stack/resource).
+TOKEN_OWNER = "ansible:chaos.faults"
 
 # Fields whose keys the user (or FIS) chose: returned exactly as written, never snake_cased.
 _USER_KEYED_FIELDS = frozenset(
@@ -138,40 +140,27 @@ def load_desired_template(module):
     return data, explicit
 
 
-@AWSRetry.jittered_backoff()
-def _list_template_summaries(client):
-    paginator = client.get_paginator("list_experiment_templates")
-    return paginator.paginate().build_full_result().get("experimentTemplates", [])
+def fis_client(module):
+    """The module's FIS client, configured like the Pulumi providers' (retries, timeouts, user agent):
+    the calls are made by chaos-pulumi's FIS layer, so retries belong to the client it is handed."""
+    return module.client("fis", config=client_config())
 
 
-def templates_named(client, name):
-    """Summaries of every template whose Name tag is ``name``."""
-    return [t for t in _list_template_summaries(client) if (t.get("tags") or {}).get(NAME_TAG) == name]
-
-
-def list_templates(client):
-    return _list_template_summaries(client)
-
-
-def get_template(client, template_id):
-    """The full template, or None when it does not exist."""
-    try:
-        return client.get_experiment_template(id=template_id, aws_retry=True)["experimentTemplate"]
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-
-
-def find_template(module, client, name):
-    """The one template called ``name`` (full), or None; fails when the name is ambiguous."""
-    found = templates_named(client, name)
+def find_template_id(module, client, name):
+    """The id of the one template called ``name`` (its Name tag), or None; fails when it is ambiguous."""
+    found = templates_tagged(client, NAME_TAG, name)
     if len(found) > 1:
         module.fail_json(
             msg=f"{len(found)} FIS experiment templates have the tag {NAME_TAG}={name} "
             f"(ids: {', '.join(sorted(t['id'] for t in found))}); delete the extra ones or use template_id"
         )
-    if not found:
-        return None
-    return get_template(client, found[0]["id"])
+    return found[0]["id"] if found else None
+
+
+def find_template(module, client, name):
+    """The one template called ``name`` (as GetExperimentTemplate returns it), or None."""
+    template_id = find_template_id(module, client, name)
+    return None if template_id is None else get_template(client, template_id)
 
 
 def template_result(template):
@@ -182,58 +171,11 @@ def template_result(template):
     return result
 
 
-def template_content(template):
-    """The template in the FIS file format (camelCase), canonical, without server-side fields."""
-    return TemplateSpec.from_fis(template).to_dict()
-
-
-@AWSRetry.jittered_backoff()
-def _list_experiment_summaries(client, template_id=None):
-    paginator = client.get_paginator("list_experiments")
-    kwargs = {}
-    if template_id:
-        kwargs["experimentTemplateId"] = template_id
-    return paginator.paginate(**kwargs).build_full_result().get("experiments", [])
-
-
-def list_experiments(client, template_id=None):
-    return _list_experiment_summaries(client, template_id)
-
-
-def get_experiment(client, experiment_id):
-    """The full experiment, or None when it does not exist."""
-    try:
-        return client.get_experiment(id=experiment_id, aws_retry=True)["experiment"]
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-
-
 def experiment_result(experiment):
     """What a module returns for an experiment: snake_case, action names untouched, plus a
     ``status`` shortcut and ``action_states`` (action name -> status)."""
+    summary = experiment_summary(experiment)
     result = snake_fis(experiment)
-    result["status"] = (experiment.get("state") or {}).get("status")
-    result["action_states"] = dict(
-        (name, (action.get("state") or {}).get("status"))
-        for name, action in (experiment.get("actions") or {}).items()
-    )
+    result["status"] = summary["status"]
+    result["action_states"] = dict((name, action["status"]) for name, action in summary["actions"].items())
     return result
-
-
-def experiment_failure(experiment, fail_on):
-    """A message when the experiment ended in one of the ``fail_on`` states, else None."""
-    state = experiment.get("state") or {}
-    status = state.get("status")
-    if status not in fail_on:
-        return None
-    failed_actions = [
-        "{}={}".format(name, (action.get("state") or {}).get("status"))
-        for name, action in sorted((experiment.get("actions") or {}).items())
-        if (action.get("state") or {}).get("status") not in ("completed", "skipped")
-    ]
-    message = "FIS experiment {} ended {}".format(experiment.get("id"), status)
-    if state.get("reason"):
-        message += ": {}".format(state["reason"])
-    if failed_actions:
-        message += " (actions: {})".format(", ".join(failed_actions))
-    return message

@@ -76,9 +76,10 @@ options:
     description:
       - Terminal states that fail the task when O(wait=true) and O(state=started).
       - Set to V([]) to never fail on the outcome and inspect RV(experiment.status) instead.
+      - The same states and default as C(fail_on) of chaos-pulumi's Pulumi C(Experiment).
     type: list
     elements: str
-    choices: ['failed', 'stopped', 'cancelled']
+    choices: ['completed', 'stopped', 'failed', 'cancelled']
     default: ['failed', 'stopped', 'cancelled']
   stop_on_timeout:
     description:
@@ -221,20 +222,26 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
-    from chaos_pulumi.aws.experiments import ExperimentTimeout, wait_for_experiment
+    from chaos_pulumi.aws.errors import FisError
+    from chaos_pulumi.aws.experiments import (
+        TERMINAL_STATES,
+        ExperimentTimeout,
+        get_experiment,
+        run_experiment,
+        run_token,
+        stop_experiment,
+        wait_for_experiment,
+    )
+    from chaos_pulumi.aws.templates import get_template
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
-    TERMINAL_STATES,
-    experiment_failure,
+    TOKEN_OWNER,
     experiment_result,
-    find_template,
-    get_experiment,
-    get_template,
+    find_template_id,
+    fis_client,
     require_chaos_pulumi,
 )
 
@@ -243,68 +250,34 @@ def _now():
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 
-def wait(module, client, experiment_id, history):
-    """Poll to a terminal state; on timeout stop the experiment (if asked) and fail the task."""
+def _recorder(history):
+    """An on_progress callback that records every status seen, with the time it was first seen."""
 
     def seen(experiment):
         state = experiment.get("state") or {}
         history.append(dict(status=state.get("status"), reason=state.get("reason"), seen_at=_now()))
 
-    try:
-        return wait_for_experiment(
-            client,
-            experiment_id,
-            timeout_s=module.params["timeout"],
-            on_progress=seen,
-            poll_s=module.params["poll_interval"],
-        )
-    except ExperimentTimeout as e:
-        experiment = e.experiment or {}
-        note = ""
-        if module.params["stop_on_timeout"]:
-            stopped, experiment = request_stop(client, experiment_id, experiment)
-            if stopped:
-                note = "; stopped it (stop_on_timeout=true)"
-            else:
-                note = "; it ended {} meanwhile".format((experiment.get("state") or {}).get("status"))
-        module.fail_json(
-            msg=f"{e}{note}",
-            changed=True,
-            experiment=experiment_result(experiment),
-            status_history=history,
-        )
-
-
-def request_stop(client, experiment_id, experiment):
-    """StopExperiment; returns (stopped, experiment). Not stopped when it ended just before."""
-    try:
-        return True, client.stop_experiment(id=experiment_id, aws_retry=True)["experiment"]
-    except is_boto3_error_code(["ConflictException", "ValidationException", "ResourceNotFoundException"]):
-        # It ended (or went away) between our last look and the stop: nothing left to stop.
-        current = get_experiment(client, experiment_id) or experiment
-        if (current.get("state") or {}).get("status") in TERMINAL_STATES:
-            return False, current
-        raise
+    return seen
 
 
 def resolve_template_id(module, client):
     params = module.params
     if params["template_id"]:
-        template = get_template(client, params["template_id"])
-        if template is None:
+        # Outside check mode the start itself says when the id is unknown (one call fewer).
+        if module.check_mode and get_template(client, params["template_id"]) is None:
             module.fail_json(
                 msg="template_id: no FIS experiment template with id {}".format(params["template_id"])
             )
-        return template["id"]
-    template = find_template(module, client, params["template_name"])
-    if template is None:
+        return params["template_id"]
+    template_id = find_template_id(module, client, params["template_name"])
+    if template_id is None:
         module.fail_json(
             msg="template_name: no FIS experiment template is named {} (tag Name={}); create it with "
             "chaos.faults.fis_experiment_template first".format(
                 params["template_name"], params["template_name"]
             )
         )
-    return template["id"]
+    return template_id
 
 
 def start(module, client):
@@ -313,21 +286,34 @@ def start(module, client):
     if module.check_mode:
         return dict(changed=True, experiment=dict(experiment_template_id=template_id))
 
-    request = dict(clientToken=str(uuid.uuid4()), experimentTemplateId=template_id)
-    if params["tags"]:
-        request["tags"] = params["tags"]
-    if params["actions_mode"] != "run-all":
-        request["experimentOptions"] = dict(actionsMode=params["actions_mode"])
-    experiment = client.start_experiment(aws_retry=True, **request)["experiment"]
+    history = []
+    run = run_experiment(
+        client,
+        template_id,
+        # Each task run is a new experiment: its token is its own, and the same for botocore's retries.
+        client_token=run_token(TOKEN_OWNER, template_id, uuid.uuid4().hex, params["actions_mode"]),
+        actions_mode=params["actions_mode"],
+        tags=params["tags"],
+        wait=params["wait"],
+        timeout_s=params["timeout"],
+        fail_on=params["fail_on"],
+        poll_s=params["poll_interval"],
+        stop_on_timeout=params["stop_on_timeout"],
+        on_progress=_recorder(history),
+    )
     result = dict(changed=True)
     if params["wait"]:
-        history = []
-        experiment = wait(module, client, experiment["id"], history)
         result["status_history"] = history
-        failure = experiment_failure(experiment, params["fail_on"])
-        if failure:
-            module.fail_json(msg=failure, experiment=experiment_result(experiment), **result)
-    result["experiment"] = experiment_result(experiment)
+    if run.timeout is not None:
+        note = ""
+        if run.stopped:
+            note = "; stopped it (stop_on_timeout=true)"
+        elif params["stop_on_timeout"]:
+            note = "; it ended {} meanwhile".format((run.experiment.get("state") or {}).get("status"))
+        module.fail_json(msg=f"{run.timeout}{note}", experiment=experiment_result(run.experiment), **result)
+    if run.failure:
+        module.fail_json(msg=run.failure, experiment=experiment_result(run.experiment), **result)
+    result["experiment"] = experiment_result(run.experiment)
     return result
 
 
@@ -336,19 +322,24 @@ def stop(module, client):
     experiment = get_experiment(client, params["id"])
     if experiment is None:
         module.fail_json(msg="id: no FIS experiment with id {}".format(params["id"]))
-    status = (experiment.get("state") or {}).get("status")
-    if status in TERMINAL_STATES:
+    if (experiment.get("state") or {}).get("status") in TERMINAL_STATES:
         return dict(changed=False, experiment=experiment_result(experiment))
     if module.check_mode:
         return dict(changed=True, experiment=experiment_result(experiment))
-    stopped, experiment = request_stop(client, params["id"], experiment)
-    if not stopped:
-        return dict(changed=False, experiment=experiment_result(experiment))
+    stopped = stop_experiment(client, params["id"], experiment)
+    if not stopped.stopped:
+        return dict(changed=False, experiment=experiment_result(stopped.experiment or experiment))
     result = dict(changed=True)
+    experiment = stopped.experiment
     if params["wait"]:
         history = []
-        experiment = wait(module, client, params["id"], history)
         result["status_history"] = history
+        try:
+            experiment = wait_for_experiment(
+                client, params["id"], params["timeout"], _recorder(history), params["poll_interval"]
+            )
+        except ExperimentTimeout as e:
+            module.fail_json(msg=str(e), experiment=experiment_result(e.experiment or experiment), **result)
     result["experiment"] = experiment_result(experiment)
     return result
 
@@ -367,7 +358,7 @@ def main():
         fail_on=dict(
             type="list",
             elements="str",
-            choices=["failed", "stopped", "cancelled"],
+            choices=["completed", "stopped", "failed", "cancelled"],
             default=["failed", "stopped", "cancelled"],
         ),
         stop_on_timeout=dict(type="bool", default=True),
@@ -388,13 +379,15 @@ def main():
         )
     if module.params["poll_interval"] <= 0:
         module.fail_json(msg="poll_interval: must be a positive number of seconds")
-    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+    client = fis_client(module)
 
     try:
         if module.params["state"] == "started":
             result = start(module, client)
         else:
             result = stop(module, client)
+    except FisError as e:
+        module.fail_json(msg=str(e))
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="FIS experiment")
     module.exit_json(**result)

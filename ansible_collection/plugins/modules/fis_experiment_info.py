@@ -115,13 +115,16 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+try:
+    from chaos_pulumi.aws.experiments import get_experiment, list_experiments
+except ImportError:
+    pass  # Handled by require_chaos_pulumi()
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
     experiment_result,
-    find_template,
-    get_experiment,
-    list_experiments,
+    find_template_id,
+    fis_client,
     require_chaos_pulumi,
 )
 
@@ -134,10 +137,9 @@ def describe(module, client):
     else:
         template_id = params["template_id"]
         if params["template_name"]:
-            template = find_template(module, client, params["template_name"])
-            if template is None:
+            template_id = find_template_id(module, client, params["template_name"])
+            if template_id is None:
                 return []
-            template_id = template["id"]
         experiments = []
         for summary in list_experiments(client, template_id):
             experiment = get_experiment(client, summary["id"])
@@ -177,7 +179,7 @@ def main():
         mutually_exclusive=[["id", "template_id", "template_name"]],
     )
     require_chaos_pulumi(module)
-    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+    client = fis_client(module)
     try:
         experiments = describe(module, client)
     except (BotoCoreError, ClientError) as e:

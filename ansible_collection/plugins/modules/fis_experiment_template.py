@@ -71,8 +71,13 @@ options:
     type: bool
     default: true
 notes:
-  - FIS does not allow C(experimentOptions.accountTargeting) to change on an existing template; delete
-    and recreate it instead.
+  - FIS cannot change C(experimentOptions.accountTargeting) on an existing template. Such a change fails
+    the task before anything is written (in check mode too); remove the template (O(state=absent)) and
+    apply it again.
+  - The module applies templates with chaos-pulumi's FIS layer, the code the Pulumi C(ExperimentTemplate)
+    resource uses, so the same template makes the same FIS calls from both. A create carries a client
+    token derived from the template, so a create that is retried returns the template the first
+    attempt made instead of a second one.
   - The module returns values in snake_case, but the keys you chose (action, target, parameter and
     tag names) are returned exactly as written.
 requirements:
@@ -216,26 +221,23 @@ experiment_template:
       returned: when O(state=present)
 """
 
-import uuid
-from dataclasses import replace
-
 try:
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
+    from chaos_pulumi.aws.errors import FisError
+    from chaos_pulumi.aws.templates import apply_template, create_template, delete_template, plan_template
     from chaos_pulumi.spec import TemplateSpec
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
-    NAME_TAG,
+    TOKEN_OWNER,
     find_template,
-    get_template,
+    fis_client,
     load_desired_template,
     require_chaos_pulumi,
     template_result,
@@ -254,80 +256,48 @@ def ensure_absent(module, client):
         return dict(changed=False, experiment_template={}, diff=dict(before={}, after={}))
     before = TemplateSpec.from_fis(current).to_dict()
     if not module.check_mode:
-        try:
-            client.delete_experiment_template(id=current["id"], aws_retry=True)
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
+        delete_template(client, current["id"])
     return dict(changed=True, experiment_template={}, diff=dict(before=before, after={}))
 
 
 def ensure_present(module, client):
-    name = module.params["name"]
     data, explicit_tags = load_desired_template(module)
     desired = TemplateSpec.from_dict(data)
-    current = find_template(module, client, name)
+    current = find_template(module, client, module.params["name"])
 
     if current is None:
-        after = desired.to_dict()
+        diff = dict(before={}, after=desired.to_dict())
         if module.check_mode:
-            planned = dict((k, v) for k, v in desired.to_create_request().items())
+            planned = desired.to_create_request()
             planned.update(id=None, arn=None)
-            return dict(
-                changed=True, experiment_template=_result(planned, desired), diff=dict(before={}, after=after)
-            )
-        request = desired.to_create_request(client_token=str(uuid.uuid4()))
-        created = client.create_experiment_template(aws_retry=True, **request)["experimentTemplate"]
+            return dict(changed=True, experiment_template=_result(planned, desired), diff=diff)
+        stored = create_template(client, desired, owner=TOKEN_OWNER)
         return dict(
-            changed=True,
-            experiment_template=_result(created, TemplateSpec.from_fis(created)),
-            diff=dict(before={}, after=after),
+            changed=True, experiment_template=_result(stored, TemplateSpec.from_fis(stored)), diff=diff
         )
 
     live = TemplateSpec.from_fis(current)
-    template_id = current["id"]
-    changed = False
-
-    content_changed = replace(live, tags={}) != replace(desired, tags={})
-    current_tags = dict(current.get("tags") or {})
-    wanted_tags = dict(explicit_tags or {})
-    wanted_tags[NAME_TAG] = name
-    tags_to_set, tags_to_unset = compare_aws_tags(
-        current_tags, wanted_tags, purge_tags=module.params["purge_tags"] and explicit_tags is not None
+    # Without tags from the task or the file, tags other than Name are left alone (as amazon.aws does).
+    change = plan_template(
+        live, desired, purge_tags=module.params["purge_tags"] and explicit_tags is not None
     )
-    tags_to_unset = [k for k in tags_to_unset if k != NAME_TAG]
-
-    final_tags = dict((k, v) for k, v in current_tags.items() if k not in tags_to_unset)
-    final_tags.update(tags_to_set)
-    after_spec = replace(desired if content_changed else live, tags=final_tags)
-
-    if content_changed:
-        changed = True
-        if not module.check_mode:
-            client.update_experiment_template(aws_retry=True, **desired.to_update_request(template_id))
-    if tags_to_set or tags_to_unset:
-        changed = True
-        if not module.check_mode:
-            if tags_to_unset:
-                client.untag_resource(resourceArn=current["arn"], tagKeys=tags_to_unset, aws_retry=True)
-            if tags_to_set:
-                client.tag_resource(resourceArn=current["arn"], tags=tags_to_set, aws_retry=True)
-
-    if changed and not module.check_mode:
-        current = get_template(client, template_id) or current
-        final = TemplateSpec.from_fis(current)
-    else:
-        final = after_spec
-        if changed:
-            # Check mode: show the template as it would be, server-side fields from the live one.
-            planned = dict(current)
-            planned.update(final.to_dict())
-            current = planned
-    return dict(
-        changed=changed,
-        experiment_template=_result(current, final),
-        diff=dict(before=live.to_dict(), after=final.to_dict()),
-    )
+    if change.create_only:
+        module.fail_json(
+            msg="{}: FIS cannot change this on an existing template ({}); remove the template "
+            "(state: absent) and apply it again. Nothing was changed.".format(
+                ", ".join(change.create_only), current["id"]
+            )
+        )
+    diff = dict(before=live.to_dict(), after=change.after.to_dict())
+    if not change.changed:
+        return dict(changed=False, experiment_template=_result(current, live), diff=diff)
+    if module.check_mode:
+        # The template as it would be, server-side fields from the live one.
+        planned = dict(current)
+        planned.update(change.after.to_dict())
+        return dict(changed=True, experiment_template=_result(planned, change.after), diff=diff)
+    stored = apply_template(client, current, change)
+    return dict(changed=True, experiment_template=_result(stored, TemplateSpec.from_fis(stored)), diff=diff)
 
 
 def main():
@@ -347,13 +317,15 @@ def main():
         required_if=[["state", "present", ["template", "template_file"], True]],
     )
     require_chaos_pulumi(module)
-    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+    client = fis_client(module)
 
     try:
         if module.params["state"] == "present":
             result = ensure_present(module, client)
         else:
             result = ensure_absent(module, client)
+    except FisError as e:
+        module.fail_json(msg="FIS experiment template {}: {}".format(module.params["name"], e))
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="FIS experiment template {}".format(module.params["name"]))
 

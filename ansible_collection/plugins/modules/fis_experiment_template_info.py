@@ -111,18 +111,17 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
+    from chaos_pulumi.aws.templates import get_template, list_templates, templates_tagged
     from chaos_pulumi.spec import TemplateSpec
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
-    get_template,
-    list_templates,
+    NAME_TAG,
+    fis_client,
     require_chaos_pulumi,
     template_result,
-    templates_named,
 )
 
 
@@ -135,7 +134,7 @@ def describe(client, params):
     if params["id"]:
         summaries = [dict(id=params["id"], tags=None)]
     elif params["name"]:
-        summaries = templates_named(client, params["name"])
+        summaries = templates_tagged(client, NAME_TAG, params["name"])
     else:
         summaries = list_templates(client)
     found = []
@@ -145,7 +144,7 @@ def describe(client, params):
         template = get_template(client, summary["id"])
         if template is None or not matches(template, params["tags"]):
             continue
-        if params["name"] and (template.get("tags") or {}).get("Name") != params["name"]:
+        if params["name"] and (template.get("tags") or {}).get(NAME_TAG) != params["name"]:
             continue
         result = template_result(template)
         result["content"] = TemplateSpec.from_fis(template).to_dict()
@@ -161,7 +160,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     require_chaos_pulumi(module)
-    client = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+    client = fis_client(module)
     try:
         templates = describe(client, module.params)
     except (BotoCoreError, ClientError) as e:

@@ -85,19 +85,6 @@ def test_snake_case_keeps_user_chosen_keys():
     }
 
 
-def test_experiment_failure_names_the_state_and_unfinished_actions():
-    experiment = {
-        "id": "EXP1",
-        "state": {"status": "failed", "reason": "Target resolution failed"},
-        "actions": {"a": {"state": {"status": "completed"}}, "b": {"state": {"status": "failed"}}},
-    }
-    assert _fis.experiment_failure(experiment, ["failed", "stopped"]) == (
-        "FIS experiment EXP1 ended failed: Target resolution failed (actions: b=failed)"
-    )
-    assert _fis.experiment_failure(experiment, ["stopped"]) is None
-    assert _fis.experiment_failure({"state": {"status": "completed"}}, list(_fis.FAILED_STATES)) is None
-
-
 def test_experiment_result_has_status_and_action_states():
     result = _fis.experiment_result(
         {

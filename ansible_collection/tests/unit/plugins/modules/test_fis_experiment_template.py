@@ -42,23 +42,23 @@ class FakeFis:
 
         class Paginator:
             def paginate(self, **kwargs):
-                class Pages:
-                    def build_full_result(self):
-                        return {
+                return iter(
+                    [
+                        {
                             "experimentTemplates": [
                                 {"id": t["id"], "tags": dict(t["tags"])} for t in fake.templates.values()
                             ]
                         }
-
-                return Pages()
+                    ]
+                )
 
         assert name == "list_experiment_templates"
         return Paginator()
 
-    def get_experiment_template(self, id, aws_retry=False):
+    def get_experiment_template(self, id):
         return {"experimentTemplate": copy.deepcopy(self.templates[id])}
 
-    def create_experiment_template(self, aws_retry=False, **request):
+    def create_experiment_template(self, **request):
         self.writes.append("create")
         number = len(self.templates)
         template = dict(request, id=f"EXT{number}", arn=f"arn:fis:EXT{number}")
@@ -67,19 +67,19 @@ class FakeFis:
         self.templates[template["id"]] = template
         return {"experimentTemplate": copy.deepcopy(template)}
 
-    def update_experiment_template(self, aws_retry=False, **request):
+    def update_experiment_template(self, **request):
         self.writes.append("update")
         template = self.templates[request.pop("id")]
         template.update(request)
         return {"experimentTemplate": copy.deepcopy(template)}
 
-    def tag_resource(self, resourceArn, tags, aws_retry=False):
+    def tag_resource(self, resourceArn, tags):
         self.writes.append("tag")
         for template in self.templates.values():
             if template["arn"] == resourceArn:
                 template["tags"].update(tags)
 
-    def untag_resource(self, resourceArn, tagKeys, aws_retry=False):
+    def untag_resource(self, resourceArn, tagKeys):
         self.writes.append("untag")
         for template in self.templates.values():
             if template["arn"] == resourceArn:
