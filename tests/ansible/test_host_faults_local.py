@@ -7,7 +7,6 @@ uses. A finalizer reverts whatever a failed test left active.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -24,26 +23,34 @@ from typing import Any
 
 import pytest
 
-from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, PlaybookResult, kill_playbook, run_playbook
+from tests.harness.ansible import (
+    ROOT,
+    VENV_BIN,
+    AnsibleEnv,
+    PlaybookResult,
+    collections_root,
+    kill_playbook,
+    run_playbook,
+)
+
+# The runtime's own modules (stdlib only), to read records and clean up like the modules do.
+sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import parse_iso  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import (  # noqa: E402
+    group_members,
+    process_alive,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.records import (  # noqa: E402
+    RecordStore,
+    is_active,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.revert import revert_fault  # noqa: E402
 
 PLAYBOOKS = ROOT / "tests" / "ansible" / "playbooks" / "faults"
 IN_CI = os.environ.get("CI") == "true"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 pytestmark = [pytest.mark.ansible, pytest.mark.root]
-
-
-def _load_host_faults():
-    """The module_utils file itself (stdlib only), to read records and clean up like the modules do."""
-    path = ROOT / "ansible_collection" / "plugins" / "module_utils" / "host_faults.py"
-    spec = importlib.util.spec_from_file_location("chaos_faults_host_faults_for_tests", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hf = _load_host_faults()
 
 
 def need(condition: bool, reason: str) -> None:
@@ -68,10 +75,10 @@ def record_dir(tmp_path: Path) -> Iterator[Path]:
     """A private record directory; anything still active at the end is reverted (also on failure)."""
     d = tmp_path / "records"
     yield d
-    store = hf.RecordStore(str(d))
+    store = RecordStore(str(d))
     for rec in store.all():
-        if hf.is_active(rec):
-            hf.revert_fault(store, rec["fault_id"], "absent")
+        if is_active(rec):
+            revert_fault(store, rec["fault_id"], "absent")
 
 
 @pytest.fixture
@@ -156,7 +163,7 @@ def wait_reverted(record_dir: Path, fault_id: str, timeout: float) -> dict[str, 
 def sched_seconds(pgid: int) -> dict[int, tuple[float, float]]:
     """pid -> (on-CPU, runnable-but-waiting) seconds for a process group, from /proc/<pid>/schedstat."""
     out = {}
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             fields = Path(f"/proc/{pid}/schedstat").read_text().split()
         except OSError:
@@ -177,20 +184,20 @@ def revert_now(record_dir: Path, result: dict[str, Any]) -> dict[str, Any]:
     Reverting at the end of the duration is checked for every fault type by the kill -9 test; here
     the faults get long durations so a slow shared machine cannot end them before they are measured.
     """
-    store = hf.RecordStore(str(record_dir))
+    store = RecordStore(str(record_dir))
     assert store.read(result["fault_id"])["state"] == "active", "the fault ended before it was measured"
-    assert hf.revert_fault(store, result["fault_id"], "absent")
+    assert revert_fault(store, result["fault_id"], "absent")
     rec = read_record(record_dir, result["fault_id"])
     deadline = time.time() + 5
-    while hf.process_alive(result["watchdog_pid"]) and time.time() < deadline:
+    while process_alive(result["watchdog_pid"]) and time.time() < deadline:
         time.sleep(0.05)
-    assert not hf.process_alive(result["watchdog_pid"]), "the watchdog did not exit after the revert"
+    assert not process_alive(result["watchdog_pid"]), "the watchdog did not exit after the revert"
     return rec
 
 
 def group_rss_bytes(pgid: int) -> int:
     total = 0
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -203,7 +210,7 @@ def group_rss_bytes(pgid: int) -> int:
 def group_bytes_written(pgid: int) -> int:
     """Bytes a process group has written (/proc/<pid>/io wchar; stress-ng unlinks its files at once)."""
     total = 0
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             for line in Path(f"/proc/{pid}/io").read_text().splitlines():
                 if line.startswith("wchar:"):
@@ -257,7 +264,7 @@ def test_cpu_stress_loads_the_cpu_then_goes_idle(ansible: AnsibleEnv, record_dir
     )
     rec = revert_now(record_dir, res)
     assert rec["revert_errors"] == []
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
     assert sched_seconds(pgid) == {}
 
 
@@ -273,7 +280,7 @@ def test_memory_stress_holds_memory_then_frees_it(ansible: AnsibleEnv, record_di
         time.sleep(0.1)
     assert held >= 60 * 2**20, f"only {held} bytes resident"
     revert_now(record_dir, res)
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 @pytest.mark.parametrize("engine", engines())
@@ -294,7 +301,7 @@ def test_io_stress_writes_then_removes_its_files(
     revert_now(record_dir, res)
     assert not directory.exists()
     assert list(fill_dir.iterdir()) == []
-    assert hf.group_members(res["injected"]["pgid"]) == []
+    assert group_members(res["injected"]["pgid"]) == []
 
 
 def test_disk_fill_fills_then_frees(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
@@ -333,7 +340,7 @@ def test_disk_fill_refuses_a_path_outside_the_mount(
     msg = result.task("inject disk_fill")["msg"]
     assert "outside mount" in msg and "force: true" in msg
     assert list((tmp_path / "elsewhere").iterdir()) == []
-    assert not record_dir.exists() or hf.RecordStore(str(record_dir)).all() == []
+    assert not record_dir.exists() or RecordStore(str(record_dir)).all() == []
 
 
 def test_check_mode_and_absent_are_harmless(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
@@ -346,13 +353,13 @@ def test_fault_status_reverts_by_id_and_all(ansible: AnsibleEnv, record_dir: Pat
     result = play("revert_by_status.yml", ansible, record_dir=str(record_dir), fill_dir=str(fill_dir))
     assert result.rc == 0, result.output
     assert list(fill_dir.iterdir()) == []  # both fill files are gone
-    records = hf.RecordStore(str(record_dir)).all()
-    assert len(records) == 3 and not any(hf.is_active(r) for r in records)
+    records = RecordStore(str(record_dir)).all()
+    assert len(records) == 3 and not any(is_active(r) for r in records)
     for rec in records:
         assert rec["reverted_by"] == "revert" and not rec["revert_errors"], rec
     [cpu] = [r for r in records if r["fault"] == "cpu_stress"]
     groups = [step["pgid"] for step in cpu["revert"] if step["op"] == "kill_group"]
-    assert groups and all(hf.group_members(g) == [] for g in groups)  # the CPU workers are gone
+    assert groups and all(group_members(g) == [] for g in groups)  # the CPU workers are gone
 
 
 def test_process_kill_kills_by_pattern_and_refuses_protected(ansible: AnsibleEnv, record_dir: Path) -> None:
@@ -418,7 +425,7 @@ def test_guard_violation_reverts_within_one_second(
         stop_on={"url": health.url, "status": [200], "interval_ms": 100, "timeout_ms": 500},
     )
     pgid = res["injected"]["pgid"]
-    assert hf.group_members(pgid)
+    assert group_members(pgid)
     time.sleep(0.5)
     assert read_record(record_dir, res["fault_id"])["state"] == "active"
     broken_at = time.time()
@@ -428,9 +435,9 @@ def test_guard_violation_reverts_within_one_second(
     violation = rec["guard_violation"]
     assert violation["status"] == 503 and "503" in violation["reason"]
     # The guard's correctness bound (issue 6): the health check broke -> the fault is gone in <= 1 s.
-    revert_done = hf.parse_iso(rec["reverted_at"])
+    revert_done = parse_iso(rec["reverted_at"])
     assert revert_done - broken_at <= 1.0, f"revert completed {revert_done - broken_at:.3f}s after the break"
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 def test_command_guard_reverts_when_the_command_fails(
@@ -454,8 +461,8 @@ def test_command_guard_reverts_when_the_command_fails(
     rec = wait_reverted(record_dir, res["fault_id"], timeout=10)
     assert rec["reverted_by"] == "guard"
     assert rec["guard_violation"]["check"] == "command" and rec["guard_violation"]["rc"] == 1
-    assert hf.parse_iso(rec["reverted_at"]) - broken_at <= 1.0
-    assert hf.group_members(res["injected"]["pgid"]) == []
+    assert parse_iso(rec["reverted_at"]) - broken_at <= 1.0
+    assert group_members(res["injected"]["pgid"]) == []
 
 
 def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
@@ -489,7 +496,7 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
         start_new_session=True,
     )
     try:
-        store = hf.RecordStore(str(record_dir))
+        store = RecordStore(str(record_dir))
         deadline = time.time() + 60
         while len([r for r in store.all() if r.get("active_at")]) < 5:
             assert proc.poll() is None, "ansible-playbook ended before all five faults were injected"
@@ -503,18 +510,18 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
     # Right after the kill, the faults are still in place (the watchdogs were not in the killed tree);
     # on a slow machine the first ones may already have reached their deadline.
     killed_at = time.time()
-    assert all(r["state"] == "active" for r in store.all() if hf.parse_iso(r["reverts_at"]) > killed_at + 0.5)
-    if hf.parse_iso(by_fault["network_blackhole"]["reverts_at"]) > killed_at + 0.5:
+    assert all(r["state"] == "active" for r in store.all() if parse_iso(r["reverts_at"]) > killed_at + 0.5)
+    if parse_iso(by_fault["network_blackhole"]["reverts_at"]) > killed_at + 0.5:
         assert Path(by_fault["disk_fill"]["injected"]["file"]).exists()
         assert by_fault["network_blackhole"]["injected"]["table"] in nft_tables()
-    last = max(hf.parse_iso(r["reverts_at"]) for r in records)
+    last = max(parse_iso(r["reverts_at"]) for r in records)
     for r in records:
         rec = wait_reverted(record_dir, r["fault_id"], timeout=last - time.time() + 8)
         assert rec["reverted_by"] == "duration", rec
         assert rec["revert_errors"] == []
     for r in records:
         if "pgid" in r["injected"]:
-            assert hf.group_members(r["injected"]["pgid"]) == [], r
+            assert group_members(r["injected"]["pgid"]) == [], r
     assert not Path(by_fault["disk_fill"]["injected"]["file"]).exists()
     assert not Path(by_fault["io_stress"]["injected"]["directory"]).exists()
     assert by_fault["network_blackhole"]["injected"]["table"] not in nft_tables()
@@ -525,7 +532,7 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
         text=True,
         check=False,
     )
-    assert stress.stdout.strip() == "" or all(not hf.process_alive(int(p)) for p in stress.stdout.split())
+    assert stress.stdout.strip() == "" or all(not process_alive(int(p)) for p in stress.stdout.split())
 
 
 def test_dead_watchdog_is_recovered(ansible: AnsibleEnv, record_dir: Path) -> None:
@@ -538,7 +545,7 @@ def test_dead_watchdog_is_recovered(ansible: AnsibleEnv, record_dir: Path) -> No
     assert status["recovered"] == [res["fault_id"]]
     assert status["active"] == []
     assert status["faults"][0]["reverted_by"] == "watchdog-recovery"
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 def test_network_latency_reverts_or_fails_cleanly(ansible: AnsibleEnv, record_dir: Path) -> None:
