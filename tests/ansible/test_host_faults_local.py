@@ -13,16 +13,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.ansible.host_fault_helpers import HealthServer, need, read_record, wait_reverted
 from tests.harness.ansible import (
     ROOT,
     VENV_BIN,
@@ -47,19 +46,9 @@ from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.re
 from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.revert import revert_fault  # noqa: E402
 
 PLAYBOOKS = ROOT / "tests" / "ansible" / "playbooks" / "faults"
-IN_CI = os.environ.get("CI") == "true"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 pytestmark = [pytest.mark.ansible, pytest.mark.root]
-
-
-def need(condition: bool, reason: str) -> None:
-    """Skip locally when a prerequisite is missing; in CI (CI=true) that is a failure."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"prerequisite missing in CI: {reason} (scripts/install-system-deps installs it)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -88,43 +77,6 @@ def fill_dir(tmp_path: Path) -> Path:
     return d
 
 
-class _Health:
-    status = 200
-
-
-class HealthServer:
-    """A tiny HTTP service on 127.0.0.1:<free port>; `status` is what /health answers."""
-
-    def __init__(self) -> None:
-        state = _Health()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
-                body = b"ok\n" if state.status == 200 else b"unhealthy\n"
-                self.send_response(state.status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/health"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def set_status(self, status: int) -> None:
-        self.state.status = status
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def health() -> Iterator[HealthServer]:
     server = HealthServer()
@@ -143,21 +95,6 @@ def inject(ansible: AnsibleEnv, fault: str, record_dir: Path, **args: Any) -> di
     result = play("stress.yml", ansible, fault=fault, args=args, record_dir=str(record_dir))
     assert result.rc == 0, result.output
     return result.task(f"inject {fault}")
-
-
-def read_record(record_dir: Path, fault_id: str) -> dict[str, Any]:
-    return json.loads((record_dir / f"{fault_id}.json").read_text())
-
-
-def wait_reverted(record_dir: Path, fault_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.time() + timeout
-    while True:
-        rec = read_record(record_dir, fault_id)
-        if rec["state"] == "reverted":
-            return rec
-        if time.time() > deadline:
-            raise AssertionError(f"fault {fault_id} not reverted after {timeout}s: {rec}")
-        time.sleep(0.05)
 
 
 def sched_seconds(pgid: int) -> dict[int, tuple[float, float]]:
@@ -578,3 +515,38 @@ def test_network_latency_reverts_or_fails_cleanly(ansible: AnsibleEnv, record_di
         assert "ca05:" not in show.stdout and "netem" not in show.stdout
     finally:
         subprocess.run(["ip", "link", "del", iface], capture_output=True)
+
+
+def half_written_record(record_dir: Path) -> str:
+    """Kill -9 a real writer between writing a record's temporary file and renaming it; the litter's name."""
+    code = (
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(collections_root(ROOT / 'build' / 'unit-collections'))!r})\n"
+        "from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime import records\n"
+        "real = os.fsync\n"
+        "def hang(fd):\n"
+        "    real(fd); print('written', flush=True); time.sleep(600)\n"
+        "os.fsync = hang\n"
+        f"records.RecordStore({str(record_dir)!r}).write({{'fault_id': 'c0ffeec0ffee', 'state': 'armed'}})\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    name = f"c0ffeec0ffee.json.{writer.pid}.tmp"
+    old = time.time() - 60  # past the sweep's bound, so the test need not wait it out
+    os.utime(record_dir / name, (old, old))
+    return name
+
+
+def test_module_defaults_groups_and_the_sweep(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
+    litter = half_written_record(record_dir)
+    result = play("module_defaults.yml", ansible, record_dir=str(record_dir), fill_dir=str(fill_dir))
+    assert result.rc == 0, result.output
+    fill = result.task("fill")
+    assert fill["swept"] == [litter]  # the first module run on the host removed it, and said so
+    assert (record_dir / f"{fill['fault_id']}.json").exists()  # record_dir came from the group
+    status = result.task("revert everything")
+    assert status["reverted"] == [fill["fault_id"]] and status["swept"] == []
+    assert sorted(p.name for p in record_dir.glob("*.json")) == [f"{fill['fault_id']}.json"]
+    assert list(fill_dir.iterdir()) == []

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import sys
-
 if __name__ == "__main__":
     from .cli import main
 
-    sys.exit(main())
+    raise SystemExit(main())

@@ -73,7 +73,7 @@ def build(faults: list | None = None, full: bool = False) -> bytes:
         raise ValueError(f"not host faults: {', '.join(unknown)}")
     runtime = __package__
     modules = _modules_package()
-    files = {"__main__.py": f"import sys\nfrom {runtime}.cli import main\nsys.exit(main())\n"}
+    files = {"__main__.py": f"from {runtime}.cli import main\nraise SystemExit(main())\n"}
     for package in (runtime.rsplit(".", 1)[0], modules):  # zipimport needs a real package at every level
         parts = package.split(".")
         for depth in range(1, len(parts) + 1):
@@ -105,7 +105,7 @@ def sizes(data: bytes) -> dict:
 
 
 def main(argv: list | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bundle", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="bundle", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("-o", "--output", required=True, help="the .pyz file to write")
     parser.add_argument("--full", action="store_true", help="keep docstrings and comments")
     parser.add_argument("faults", nargs="*", metavar="FAULT", help="default: every fault")
@@ -116,9 +116,10 @@ def main(argv: list | None = None) -> int:
         parser.error(str(e))
     with open(ns.output, "wb") as f:
         f.write(data)
-    print(json.dumps(dict(sizes(data), output=ns.output, faults=ns.faults or fault_names())))
+    report = dict(sizes(data), output=ns.output, faults=ns.faults or fault_names())
+    sys.stdout.write(json.dumps(report) + "\n")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

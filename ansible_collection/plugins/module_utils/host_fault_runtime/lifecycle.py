@@ -16,7 +16,6 @@ import time
 from .clock import PROCESS_START, parse_iso, utc_iso
 from .errors import FaultError
 from .guards import check_guard, normalize_guard
-from .procs import proc_stat
 from .records import RecordStore, check_fault_id, is_active, new_fault_id, redacted_record
 from .refusals import validate_duration
 from .revert import recover_orphans, revert_fault, revert_now
@@ -71,7 +70,6 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False) -> dict:
             raise FaultError("stop_on: the guard already fails before injecting ({}); fix the target or "
                              "the guard, or set force: true".format(violation["reason"]))
     now = time.time()
-    me = proc_stat(os.getpid())
     rec = dict(
         fault_id=fault_id,
         fault=fault,
@@ -86,7 +84,6 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False) -> dict:
         stop_on=guard,
         revert=list(preflight_revert or []),
         module_pid=os.getpid(),
-        module_start=me["starttime"] if me else None,
         watchdog_pid=None,
         reverted_at=None,
         reverted_by=None,

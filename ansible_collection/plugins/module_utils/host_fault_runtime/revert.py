@@ -21,7 +21,7 @@ from .records import RecordStore, is_active
 from .runner import run
 
 REVERT_ALL = "all"
-# A record whose watchdog never reported, and whose launcher is gone, is an orphan after this long.
+# Records of older versions (written before their watchdog existed) are orphans after this long.
 ARMING_GRACE_S = 30.0
 
 
@@ -106,9 +106,7 @@ def recover_orphans(store: RecordStore, grace_s: float = ARMING_GRACE_S) -> list
             continue
         pid = rec.get("watchdog_pid")
         if pid is None:
-            # Still being armed by a live launcher, or just started: leave it to the watchdog.
-            launcher = process_alive(rec.get("module_pid"), rec.get("module_start"))
-            if launcher or now - parse_iso(rec["started_at"]) < grace_s:
+            if now - parse_iso(rec["started_at"]) < grace_s:
                 continue
         elif process_alive(pid, rec.get("watchdog_start")):
             continue
