@@ -64,6 +64,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "bench.bench_host_faults",
     ),
     Benchmark("revert", "guard violation → fault reverted, per fault type", "bench.bench_revert"),
+    Benchmark(
+        "soak",
+        "ansible-playbook SIGKILLed at a random moment of a timed fault: leftovers after the deadline",
+        "bench.bench_soak",
+    ),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
     Benchmark(
         "pulumi",

@@ -309,3 +309,15 @@ def test_bundle_keeps_line_numbers_and_runs_without_ansible(tmp_path: Path) -> N
     assert message == "load: must be within 1-100 (percent busy per worker), got 500"
     assert not (tmp_path / "r").exists()
     assert bundle.build(["cpu_stress"]) == pyz.read_bytes()  # reproducible
+
+
+def test_runtime_and_fault_modules_are_python_38_syntax() -> None:
+    """Targets may run Python 3.8 (the docs' floor); ansible-test here only has 3.11 to compile with."""
+    files = sorted((COLLECTION_SRC / "plugins" / "module_utils" / "host_fault_runtime").glob("*.py"))
+    files += [MODULES / f"{name}.py" for name in [*TIMED, "process_kill", "fault_status"]]
+    for path in files:
+        ast.parse(path.read_text(), filename=str(path), feature_version=(3, 8))
+    newer = ("removeprefix", "removesuffix", "functools.cache", "zoneinfo", "tomllib", "ast.unparse")
+    for path in files:
+        used = [name for name in newer if name in path.read_text()]
+        assert not used, f"{path.name} uses {used}, newer than Python 3.8"

@@ -1,10 +1,6 @@
 # Copyright: chaos-pulumi contributors
 # Apache License 2.0 (see the collection's galaxy.yml)
-"""The host faults without Ansible: `python3 -m <this package> COMMAND ...` (or a bundle.py zipapp).
-
-    inject FAULT --duration S [the fault's options] [--stop-on-url URL ...] [--wait]
-    revert (--all | FAULT_ID ...)      status [--active] [--fault NAME] [FAULT_ID]      list
-    (every command takes --record-dir DIR, default /run/chaos-faults)
+"""The host faults without Ansible: `python3 -m <this package> COMMAND ...`, or a zipapp from bundle.py.
 
 A fault's command-line options come from the same spec its Ansible module uses (`--load 80`,
 `--ports 80,443` or `--ports 80 --ports 443`, `stop_on.url` as `--stop-on-url`). Output is JSON on
@@ -129,7 +125,8 @@ def _inject(argv: list) -> int:
         raise FaultError(f"inject: name the fault first, e.g. inject cpu_stress; faults: {known}")
     fault = load_fault(argv[0])
     spec = timed_fault_spec(fault.OPTIONS)
-    parser = argparse.ArgumentParser(prog=f"inject {argv[0]}", description=f"Inject {argv[0]}.")
+    parser = argparse.ArgumentParser(prog=f"inject {argv[0]}", description=f"Inject {argv[0]}; the options "
+                                     f"are described by `ansible-doc chaos.faults.{argv[0]}`.")
     _add_options(parser, spec)
     parser.add_argument("--wait", action="store_true", help="block until the fault ends (SIGTERM reverts it)")
     ns = parser.parse_args(argv[1:])
