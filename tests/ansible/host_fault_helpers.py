@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,3 +77,56 @@ def wait_reverted(record_dir: Path, fault_id: str, timeout: float) -> dict[str, 
         if time.time() > deadline:
             raise AssertionError(f"fault {fault_id} not reverted after {timeout}s: {rec}")
         time.sleep(0.05)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "host-faults.md"
+COLLECTION_SRC = Path(__file__).resolve().parents[2] / "ansible_collection"
+RECORD_BLOCK_MARK = "# fault-record block: paste it here from cpu_stress.py (fault_id ... swept)\n"
+
+
+def docs_example() -> tuple[str, str]:
+    """The example fault module and its registration line, as the docs' "Adding a fault" shows them."""
+    text = DOCS.read_text()
+    section = text[text.index("## Adding a fault"):]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    module = next(body for lang, body in blocks if lang == "python")
+    line = next(body for lang, body in blocks if lang == "yaml")
+    return module, line
+
+
+def collection_with_docs_example(base: Path) -> Path:
+    """A copy of chaos.faults with the docs' example fault added exactly as the docs say: the module file
+    (with the fault-record RETURN block pasted where its comment says) and the line in meta/runtime.yml.
+    Returns the collections root (the directory that holds ansible_collections/)."""
+    module, line = docs_example()
+    dest = base / "ansible_collections" / "chaos" / "faults"
+    shutil.copytree(COLLECTION_SRC, dest, ignore=shutil.ignore_patterns("__pycache__", "output"))
+    cpu = (COLLECTION_SRC / "plugins" / "modules" / "cpu_stress.py").read_text()
+    block = cpu[cpu.index('RETURN = r"""\n') + len('RETURN = r"""\n'): cpu.index("\ninjected:\n") + 1]
+    assert RECORD_BLOCK_MARK in module, "the docs' example lost its paste-here comment"
+    (dest / "plugins" / "modules" / "process_pause.py").write_text(module.replace(RECORD_BLOCK_MARK, block))
+    runtime = dest / "meta" / "runtime.yml"
+    text = runtime.read_text()
+    assert "  host_faults:\n" in text
+    runtime.write_text(text.replace("  host_faults:\n", "  host_faults:\n" + line, 1))
+    return base
+
+
+def sleeper(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A `sleep` under a process name of its own (so pausing it by name touches nothing else)."""
+    name = f"chfx{os.getpid() % 10**6}{int(time.time() * 1000) % 10**4}"[:15]
+    binary = directory / name
+    shutil.copy("/bin/sleep", binary)
+    return subprocess.Popen([str(binary), "300"]), name
+
+
+def proc_state(pid: int, want: str, timeout: float = 2.0) -> str:
+    """The state letter in /proc/<pid>/stat once it is `want` (signals land asynchronously), else the last."""
+    deadline = time.time() + timeout
+    while True:
+        data = Path(f"/proc/{pid}/stat").read_text()
+        state = data[data.rfind(")") + 2]
+        if state == want or time.time() > deadline:
+            return state
+        time.sleep(0.01)

@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from tests.ansible.host_fault_helpers import HealthServer, need, read_record, wait_reverted
+from tests.ansible.host_fault_helpers import (
+    HealthServer,
+    collection_with_docs_example,
+    need,
+    proc_state,
+    read_record,
+    sleeper,
+    wait_reverted,
+)
 from tests.harness.ansible import ROOT, collections_root
 
 COLLECTIONS = collections_root(ROOT / "build" / "unit-collections")
@@ -189,3 +197,25 @@ def test_network_blackhole_from_the_zipapp(pyz: Path, record_dir: Path) -> None:
     rc, [out], _ = run(zipapp_cli(pyz, "revert", "--all", "--record-dir", str(record_dir)))
     assert rc == 0 and out["reverted"] == [res["fault_id"]]
     assert table not in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+
+
+def test_the_docs_example_fault_through_the_cli(tmp_path: Path, record_dir: Path) -> None:
+    """docs/host-faults.md "Adding a fault", exactly as written, run by the CLI with a bare Python."""
+    root = collection_with_docs_example(tmp_path / "collections")
+    victim, name = sleeper(tmp_path)
+    try:
+        cli = subprocess.Popen(
+            [SYSTEM_PYTHON, "-m", RUNTIME, "inject", "process_pause", "--name", name, "--duration", "2",
+             "--record-dir", str(record_dir), "--wait"],
+            stdout=subprocess.PIPE, text=True, env=dict(CLEAN_ENV, PYTHONPATH=str(root)), cwd="/",
+        )
+        assert cli.stdout is not None
+        res = json.loads(cli.stdout.readline())
+        assert res["injected"]["pids"] == [victim.pid]
+        assert proc_state(victim.pid, "T") == "T"  # stopped
+        assert cli.wait(timeout=15) == 0  # ran its whole duration
+        assert json.loads(cli.stdout.readline())["ended"]["reverted_by"] == "duration"
+        assert proc_state(victim.pid, "S") == "S"  # continued: sleeping again
+    finally:
+        victim.kill()
+        victim.wait()

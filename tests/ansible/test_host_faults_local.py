@@ -21,12 +21,21 @@ from typing import Any
 
 import pytest
 
-from tests.ansible.host_fault_helpers import HealthServer, need, read_record, wait_reverted
+from tests.ansible.host_fault_helpers import (
+    HealthServer,
+    collection_with_docs_example,
+    need,
+    proc_state,
+    read_record,
+    sleeper,
+    wait_reverted,
+)
 from tests.harness.ansible import (
     ROOT,
     VENV_BIN,
     AnsibleEnv,
     PlaybookResult,
+    ansible_environment,
     collections_root,
     kill_playbook,
     run_playbook,
@@ -550,3 +559,25 @@ def test_module_defaults_groups_and_the_sweep(ansible: AnsibleEnv, record_dir: P
     assert status["reverted"] == [fill["fault_id"]] and status["swept"] == []
     assert sorted(p.name for p in record_dir.glob("*.json")) == [f"{fill['fault_id']}.json"]
     assert list(fill_dir.iterdir()) == []
+
+
+def test_the_docs_example_fault_through_ansible_playbook(tmp_path: Path, record_dir: Path) -> None:
+    """docs/host-faults.md "Adding a fault", exactly as written: the module runs, and its one line in
+    meta/runtime.yml is enough for `module_defaults: group/chaos.faults.host_faults` to reach it."""
+    root = collection_with_docs_example(tmp_path / "collections")
+    env = AnsibleEnv(root=root, env=ansible_environment(tmp_path / "ansible",
+                                                       {"ANSIBLE_COLLECTIONS_PATH": str(root)}))
+    victim, name = sleeper(tmp_path)
+    try:
+        result = play("docs_example.yml", env, record_dir=str(record_dir), sleeper=name)
+        assert result.rc == 0, result.output
+        paused = result.task("pause")
+        assert paused["injected"]["pids"] == [victim.pid]
+        assert proc_state(victim.pid, "T") == "T"
+        assert (record_dir / f"{paused['fault_id']}.json").exists()  # record_dir came from the group
+        rec = wait_reverted(record_dir, paused["fault_id"], timeout=15)
+        assert (rec["reverted_by"], rec["revert_errors"]) == ("duration", [])
+        assert proc_state(victim.pid, "S") == "S"
+    finally:
+        victim.kill()
+        victim.wait()

@@ -24,6 +24,7 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from tests.ansible.host_fault_helpers import collection_with_docs_example
 from tests.harness.ansible import COLLECTION_SRC, ROOT, collections_root
 
 COLLECTIONS = collections_root(ROOT / "build" / "unit-collections")
@@ -321,3 +322,37 @@ def test_runtime_and_fault_modules_are_python_38_syntax() -> None:
     for path in files:
         used = [name for name in newer if name in path.read_text()]
         assert not used, f"{path.name} uses {used}, newer than Python 3.8"
+
+
+# ------------------------------------------------------------------------------ the docs' example
+
+
+def test_the_docs_example_fault_is_one_file_and_one_line(tmp_path: Path) -> None:
+    """docs/host-faults.md "Adding a fault", applied to a copy of the collection exactly as written: the
+    CLI finds the new fault, its options match its docs, its record block matches the others'."""
+    root = collection_with_docs_example(tmp_path)
+    modules = root / "ansible_collections" / "chaos" / "faults" / "plugins" / "modules"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
+    listed = subprocess.run([sys.executable, "-m", RUNTIME, "list"], capture_output=True, text=True, env=env,
+                            cwd="/")
+    assert listed.returncode == 0, listed.stderr
+    faults = json.loads(listed.stdout)["faults"]
+    assert sorted(faults) == sorted([*TIMED, "process_pause"])
+    assert faults["process_pause"]["options"]["name"] == {"type": "str"}
+
+    docs = {}
+    for node in ast.parse((modules / "process_pause.py").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("DOCUMENTATION", "RETURN"):
+            docs[node.targets[0].id] = yaml.safe_load(node.value.value)
+    documented = {**fragment_options(), **docs["DOCUMENTATION"]["options"]}
+    assert documented.pop("state")["choices"] == ["present", "absent"]  # the CLI's inject/revert commands
+    spec = faults["process_pause"]["options"]
+    assert set(spec) == set(documented)
+    for key, opt in spec.items():
+        for field, fallback in FIELDS:
+            assert opt.get(field, fallback) == documented[key].get(field, fallback), f"{key}.{field}"
+    record_block = dict(module_docs("cpu_stress")["RETURN"])
+    record_block.pop("injected")
+    assert {k: v for k, v in docs["RETURN"].items() if k != "injected"} == record_block
+    runtime = yaml.safe_load((modules.parent.parent / "meta" / "runtime.yml").read_text())
+    assert "process_pause" in runtime["action_groups"]["host_faults"]

@@ -186,8 +186,13 @@ def _status(argv: list) -> int:
 
 
 def _list(argv: list) -> int:
-    argparse.ArgumentParser(prog="list", description="The faults and their option specs.").parse_args(argv)
-    specs = {name: {"options": timed_fault_spec(load_fault(name).OPTIONS)} for name in fault_names()}
+    parser = argparse.ArgumentParser(prog="list", description="The faults and the options inject takes.")
+    parser.parse_args(argv)
+    specs = {}
+    for name in fault_names():
+        spec = timed_fault_spec(load_fault(name).OPTIONS)
+        spec.pop("state")  # the command says it: inject or revert
+        specs[name] = {"options": spec}
     _dump({"faults": specs})
     return 0
 

@@ -52,7 +52,7 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False) -> dict:
     result = dict(changed=False, fault=fault, **housekeeping(store, check_mode))
     if params["state"] == "absent":
         ids = [r["fault_id"] for r in store.all() if r.get("fault") == fault and is_active(r)
-               and params.get("fault_id") in (None, r["fault_id"])]
+               and (not params.get("fault_id") or r["fault_id"] == params["fault_id"])]
         reverted = revert_now(store, ids, "absent", check_mode)
         result.update(changed=bool(reverted), reverted=reverted)
         return result
