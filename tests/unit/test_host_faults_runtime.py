@@ -288,6 +288,8 @@ def test_bundle_keeps_line_numbers_and_runs_without_ansible(tmp_path: Path) -> N
         out = transform(source)
         assert out.count("\n") == source.count("\n")
         compile(out, "cpu_stress.py", "exec")
+    in_string = 'x = """\n# kept\n"""\n  # gone\ny = 1  # kept\n'
+    assert bundle.compact(in_string) == 'x = """\n# kept\n"""\n\ny = 1  # kept\n'
     stripped = bundle.strip_docs(source)
     assert 'DOCUMENTATION = ""\n' in stripped and "Load the CPUs" not in stripped
 

@@ -23,13 +23,15 @@ import io
 import json
 import pkgutil
 import sys
+import tokenize
 import zipfile
 
 from .cli import _modules_package, fault_names
 
 SHEBANG = b"#!/usr/bin/env python3\n"
 _DOCS = ("DOCUMENTATION", "EXAMPLES", "RETURN")
-_NOT_BUNDLED = ("bundle", "__main__", "ansible_driver")
+# ansible_driver stays: every fault module imports it (its AnsibleModule import is lazy, never reached).
+_NOT_BUNDLED = ("bundle", "__main__")
 
 
 def strip_docs(source: str) -> str:
@@ -58,7 +60,11 @@ def compact(source: str) -> str:
             lines[doc.lineno - 1] = indent + "pass\n" if len(body) == 1 else "\n"
             for i in range(doc.lineno, doc.end_lineno):
                 lines[i] = "\n"
-    return "".join("\n" if line.lstrip().startswith("#") else line for line in lines)
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        row, col = tok.start
+        if tok.type == tokenize.COMMENT and not lines[row - 1][:col].strip():
+            lines[row - 1] = "\n"  # a comment line (a "#" inside a string is never a COMMENT token)
+    return "".join(lines)
 
 
 def _source(fullname: str) -> str:
@@ -82,8 +88,6 @@ def build(faults: list | None = None, full: bool = False) -> bytes:
     for info in pkgutil.iter_modules(importlib.import_module(runtime).__path__):
         if info.name not in _NOT_BUNDLED:
             files[f"{runtime.replace('.', '/')}/{info.name}.py"] = _source(f"{runtime}.{info.name}")
-    # The Ansible driver is imported (not used) by every fault module; its AnsibleModule import is lazy.
-    files[f"{runtime.replace('.', '/')}/ansible_driver.py"] = _source(f"{runtime}.ansible_driver")
     for name in chosen:
         files[f"{modules.replace('.', '/')}/{name}.py"] = strip_docs(_source(f"{modules}.{name}"))
     buf = io.BytesIO()
