@@ -9,8 +9,8 @@ Prints figures and never asserts. Each module runs directly with its arguments f
 ansible-core runs a module on a host once AnsiballZ has unpacked it, so the figures are the module's
 own work and not ansible-playbook's start-up:
 
-* ``start→active``: the record's ``active_at`` minus ``module_started_at`` (the module's first
-  import); ``process``: the wall time of the module process, fork to exit.
+* ``start→active``: the record's ``active_at`` minus ``module_started_at`` (when the module's
+  ``main()`` began, after its imports); ``process``: the wall time of the module process, fork to exit.
 * ``guard→reverted``: cpu_stress with ``stop_on.url`` on a loopback HTTP server; at T0 the server
   starts answering 503; T0 → the record's ``reverted_at`` (the workers are gone at that point).
 * CPU fidelity: one worker at load L for 3 s; ``absolute`` = its CPU seconds / wall seconds; ``vs

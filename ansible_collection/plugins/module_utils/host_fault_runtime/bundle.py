@@ -30,7 +30,7 @@ from .cli import _modules_package, fault_names
 
 SHEBANG = b"#!/usr/bin/env python3\n"
 _DOCS = ("DOCUMENTATION", "EXAMPLES", "RETURN")
-# ansible_driver stays: every fault module imports it (its AnsibleModule import is lazy, never reached).
+# ansible_driver stays: every fault module imports it (its Ansible import is optional, never used there).
 _NOT_BUNDLED = ("bundle", "__main__")
 
 

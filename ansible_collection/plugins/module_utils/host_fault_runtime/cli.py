@@ -21,6 +21,7 @@ import pkgutil
 import re
 import signal
 import sys
+import time
 
 from .errors import FaultError
 from .lifecycle import housekeeping, list_records, run_fault, wait_for_end
@@ -120,6 +121,7 @@ def _dump(doc: dict) -> None:
 
 
 def _inject(argv: list) -> int:
+    started = time.time()
     if not argv or argv[0].startswith("-"):
         known = ", ".join(fault_names())
         raise FaultError(f"inject: name the fault first, e.g. inject cpu_stress; faults: {known}")
@@ -132,7 +134,7 @@ def _inject(argv: list) -> int:
     ns = parser.parse_args(argv[1:])
     params = _params(ns, spec)
     params["state"] = "present"
-    result = run_fault(argv[0], fault.plan, params)
+    result = run_fault(argv[0], fault.plan, params, started=started)
     _dump(result)
     if not ns.wait:
         return 0

@@ -7,9 +7,6 @@ from __future__ import annotations
 import calendar
 import time
 
-# When this process loaded the runtime: a record's `module_started_at`.
-PROCESS_START = time.time()
-
 
 def utc_iso(ts: float) -> str:
     """Epoch seconds -> `2026-11-26T19:04:57.123Z`."""

@@ -13,7 +13,7 @@ import os
 import socket
 import time
 
-from .clock import PROCESS_START, parse_iso, utc_iso
+from .clock import parse_iso, utc_iso
 from .errors import FaultError
 from .guards import check_guard, normalize_guard
 from .records import RecordStore, check_fault_id, is_active, new_fault_id, redacted_record
@@ -46,8 +46,11 @@ def result_from_record(rec: dict, changed: bool) -> dict:
     )
 
 
-def run_fault(fault: str, plan, params: dict, check_mode: bool = False) -> dict:
-    """Inject (`state: present`) or revert (`state: absent`) a timed fault; raises FaultError."""
+def run_fault(fault: str, plan, params: dict, check_mode: bool = False, started: float | None = None) -> dict:
+    """Inject (`state: present`) or revert (`state: absent`) a timed fault; raises FaultError.
+
+    `started`: when the driver's main began, after its imports (the record's `module_started_at`).
+    """
     store = RecordStore(params["record_dir"])
     result = dict(changed=False, fault=fault, **housekeeping(store, check_mode))
     if params["state"] == "absent":
@@ -78,7 +81,7 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False) -> dict:
         params={k: v for k, v in params.items() if k != "record_dir"},
         injected=injected,
         duration=duration,
-        module_started_at=utc_iso(PROCESS_START),
+        module_started_at=utc_iso(started or now),
         started_at=utc_iso(now),
         reverts_at=utc_iso(now + duration),
         stop_on=guard,
