@@ -9,8 +9,8 @@ Prints figures and never asserts. Each module runs directly with its arguments f
 ansible-core runs a module on a host once AnsiballZ has unpacked it, so the figures are the module's
 own work and not ansible-playbook's start-up:
 
-* ``start→active``: the record's ``active_at`` minus ``module_started_at`` (the module's first
-  import); ``process``: the wall time of the module process, fork to exit.
+* ``start→active``: the record's ``active_at`` minus ``module_started_at`` (when the module's
+  ``main()`` began, after its imports); ``process``: the wall time of the module process, fork to exit.
 * ``guard→reverted``: cpu_stress with ``stop_on.url`` on a loopback HTTP server; at T0 the server
   starts answering 503; T0 → the record's ``reverted_at`` (the workers are gone at that point).
 * CPU fidelity: one worker at load L for 3 s; ``absolute`` = its CPU seconds / wall seconds; ``vs
@@ -43,7 +43,10 @@ from tests.harness.ansible import collections_root  # noqa: E402
 
 COLLECTIONS = collections_root(ROOT / "build" / "bench-collections")
 sys.path.insert(0, str(COLLECTIONS))
-from ansible_collections.chaos.faults.plugins.module_utils import host_faults as hf  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import parse_iso  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import group_members  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.records import RecordStore  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.revert import revert_fault  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -116,7 +119,7 @@ def wait_reverted(store: Any, fault_id: str, timeout: float = 15.0) -> dict[str,
 
 def start_to_active(work: Path, rounds: int) -> list[dict[str, Any]]:
     store_dir = work / "records-start"
-    store = hf.RecordStore(str(store_dir))
+    store = RecordStore(str(store_dir))
     fill = work / "fill"
     fill.mkdir(exist_ok=True)
     cases: list[tuple[str, str, dict[str, Any]]] = [
@@ -139,16 +142,16 @@ def start_to_active(work: Path, rounds: int) -> list[dict[str, Any]]:
         for _ in range(rounds):
             res, wall = run_module(module, {**args, "duration": 30, "record_dir": str(store_dir)}, work)
             rec = res["record"]
-            active.append((hf.parse_iso(rec["active_at"]) - hf.parse_iso(rec["module_started_at"])) * 1000)
+            active.append((parse_iso(rec["active_at"]) - parse_iso(rec["module_started_at"])) * 1000)
             process.append(wall * 1000)
-            hf.revert_fault(store, res["fault_id"], "absent")
+            revert_fault(store, res["fault_id"], "absent")
         rows.append({"case": label, "start_to_active_ms": active, "process_ms": process})
     return rows
 
 
 def guard_to_revert(work: Path, rounds: int, interval_ms: int) -> list[float]:
     store_dir = work / "records-guard"
-    store = hf.RecordStore(str(store_dir))
+    store = RecordStore(str(store_dir))
     health = Health()
     out = []
     try:
@@ -170,17 +173,17 @@ def guard_to_revert(work: Path, rounds: int, interval_ms: int) -> list[float]:
             t0 = time.time()
             health.status = 503
             rec = wait_reverted(store, res["fault_id"])
-            out.append((hf.parse_iso(rec["reverted_at"]) - t0) * 1000)
+            out.append((parse_iso(rec["reverted_at"]) - t0) * 1000)
     finally:
         health.close()
         for rec in store.all():
-            hf.revert_fault(store, rec["fault_id"], "absent")
+            revert_fault(store, rec["fault_id"], "absent")
     return out
 
 
 def _cpu_seconds(pgid: int) -> float:
     total = 0.0
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
         except OSError:
@@ -190,7 +193,7 @@ def _cpu_seconds(pgid: int) -> float:
 
 def cpu_fidelity(work: Path, loads: list[int], engines: list[str], window: float) -> list[dict[str, Any]]:
     store_dir = work / "records-cpu"
-    store = hf.RecordStore(str(store_dir))
+    store = RecordStore(str(store_dir))
     rows = []
     for engine in engines:
         for load in loads:
@@ -215,7 +218,7 @@ def cpu_fidelity(work: Path, loads: list[int], engines: list[str], window: float
             finally:
                 ref.kill()
                 ref.wait()
-                hf.revert_fault(store, res["fault_id"], "absent")
+                revert_fault(store, res["fault_id"], "absent")
             rows.append(
                 {
                     "engine": engine,

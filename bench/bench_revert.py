@@ -138,7 +138,7 @@ def collect(ctx: Context) -> list[Row]:
     root = harness_ansible.collections_root(work / "collections")
     sys.path.insert(0, str(root))
     try:
-        from ansible_collections.chaos.faults.plugins.module_utils.host_faults import parse_iso
+        from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import parse_iso
     except ImportError as e:
         raise BenchSkipped(f"chaos.faults host-fault runtime not there yet: {e}") from e
     finally:

@@ -73,6 +73,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               "bench.bench_resolver"),
     Benchmark("stop_all", "kill switch: 10 running experiments + faults on 10 namespace hosts → all stopped",
               "bench.bench_stop_all"),
+    Benchmark(
+        "soak",
+        "ansible-playbook SIGKILLed at a random moment of a timed fault: leftovers after the deadline",
+        "bench.bench_soak",
+    ),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
     Benchmark(
         "pulumi",

@@ -75,7 +75,8 @@ def test_the_fault_registry_is_the_host_faults_group(tmp_path: Path) -> None:
     assert fault_registry.host_faults(runtime) == ("cpu_stress", "new_fault")
     without = tmp_path / "runtime-without.yml"
     without.write_text("action_groups:\n  fis: [fis_experiment]\n")
-    assert fault_registry.host_faults(without) == fault_registry.FALLBACK
+    with pytest.raises(fault_registry.RegistryError, match="no 'host_faults' action group"):
+        fault_registry.host_faults(without)
     assert "process_kill" in fault_registry.host_faults()  # the collection's own runtime.yml
 
 

@@ -7,52 +7,57 @@ uses. A finalizer reverts whatever a failed test left active.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness.ansible import ROOT, VENV_BIN, AnsibleEnv, PlaybookResult, kill_playbook, run_playbook
+from tests.ansible.host_fault_helpers import (
+    HealthServer,
+    collection_with_docs_example,
+    need,
+    proc_state,
+    read_record,
+    sleeper,
+    wait_reverted,
+)
+from tests.harness.ansible import (
+    ROOT,
+    VENV_BIN,
+    AnsibleEnv,
+    PlaybookResult,
+    ansible_environment,
+    collections_root,
+    kill_playbook,
+    run_playbook,
+)
+
+# The runtime's own modules (stdlib only), to read records and clean up like the modules do.
+sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import parse_iso  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import (  # noqa: E402
+    group_members,
+    process_alive,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.records import (  # noqa: E402
+    RecordStore,
+    is_active,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.revert import revert_fault  # noqa: E402
 
 PLAYBOOKS = ROOT / "tests" / "ansible" / "playbooks" / "faults"
-IN_CI = os.environ.get("CI") == "true"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 pytestmark = [pytest.mark.ansible, pytest.mark.root]
-
-
-def _load_host_faults():
-    """The module_utils file itself (stdlib only), to read records and clean up like the modules do."""
-    path = ROOT / "ansible_collection" / "plugins" / "module_utils" / "host_faults.py"
-    spec = importlib.util.spec_from_file_location("chaos_faults_host_faults_for_tests", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hf = _load_host_faults()
-
-
-def need(condition: bool, reason: str) -> None:
-    """Skip locally when a prerequisite is missing; in CI (CI=true) that is a failure."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"prerequisite missing in CI: {reason} (scripts/install-system-deps installs it)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -68,10 +73,10 @@ def record_dir(tmp_path: Path) -> Iterator[Path]:
     """A private record directory; anything still active at the end is reverted (also on failure)."""
     d = tmp_path / "records"
     yield d
-    store = hf.RecordStore(str(d))
+    store = RecordStore(str(d))
     for rec in store.all():
-        if hf.is_active(rec):
-            hf.revert_fault(store, rec["fault_id"], "absent")
+        if is_active(rec):
+            revert_fault(store, rec["fault_id"], "absent")
 
 
 @pytest.fixture
@@ -79,43 +84,6 @@ def fill_dir(tmp_path: Path) -> Path:
     d = tmp_path / "fill"
     d.mkdir()
     return d
-
-
-class _Health:
-    status = 200
-
-
-class HealthServer:
-    """A tiny HTTP service on 127.0.0.1:<free port>; `status` is what /health answers."""
-
-    def __init__(self) -> None:
-        state = _Health()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
-                body = b"ok\n" if state.status == 200 else b"unhealthy\n"
-                self.send_response(state.status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/health"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def set_status(self, status: int) -> None:
-        self.state.status = status
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -138,25 +106,10 @@ def inject(ansible: AnsibleEnv, fault: str, record_dir: Path, **args: Any) -> di
     return result.task(f"inject {fault}")
 
 
-def read_record(record_dir: Path, fault_id: str) -> dict[str, Any]:
-    return json.loads((record_dir / f"{fault_id}.json").read_text())
-
-
-def wait_reverted(record_dir: Path, fault_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.time() + timeout
-    while True:
-        rec = read_record(record_dir, fault_id)
-        if rec["state"] == "reverted":
-            return rec
-        if time.time() > deadline:
-            raise AssertionError(f"fault {fault_id} not reverted after {timeout}s: {rec}")
-        time.sleep(0.05)
-
-
 def sched_seconds(pgid: int) -> dict[int, tuple[float, float]]:
     """pid -> (on-CPU, runnable-but-waiting) seconds for a process group, from /proc/<pid>/schedstat."""
     out = {}
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             fields = Path(f"/proc/{pid}/schedstat").read_text().split()
         except OSError:
@@ -177,20 +130,20 @@ def revert_now(record_dir: Path, result: dict[str, Any]) -> dict[str, Any]:
     Reverting at the end of the duration is checked for every fault type by the kill -9 test; here
     the faults get long durations so a slow shared machine cannot end them before they are measured.
     """
-    store = hf.RecordStore(str(record_dir))
+    store = RecordStore(str(record_dir))
     assert store.read(result["fault_id"])["state"] == "active", "the fault ended before it was measured"
-    assert hf.revert_fault(store, result["fault_id"], "absent")
+    assert revert_fault(store, result["fault_id"], "absent")
     rec = read_record(record_dir, result["fault_id"])
     deadline = time.time() + 5
-    while hf.process_alive(result["watchdog_pid"]) and time.time() < deadline:
+    while process_alive(result["watchdog_pid"]) and time.time() < deadline:
         time.sleep(0.05)
-    assert not hf.process_alive(result["watchdog_pid"]), "the watchdog did not exit after the revert"
+    assert not process_alive(result["watchdog_pid"]), "the watchdog did not exit after the revert"
     return rec
 
 
 def group_rss_bytes(pgid: int) -> int:
     total = 0
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -203,7 +156,7 @@ def group_rss_bytes(pgid: int) -> int:
 def group_bytes_written(pgid: int) -> int:
     """Bytes a process group has written (/proc/<pid>/io wchar; stress-ng unlinks its files at once)."""
     total = 0
-    for pid in hf.group_members(pgid):
+    for pid in group_members(pgid):
         try:
             for line in Path(f"/proc/{pid}/io").read_text().splitlines():
                 if line.startswith("wchar:"):
@@ -257,7 +210,7 @@ def test_cpu_stress_loads_the_cpu_then_goes_idle(ansible: AnsibleEnv, record_dir
     )
     rec = revert_now(record_dir, res)
     assert rec["revert_errors"] == []
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
     assert sched_seconds(pgid) == {}
 
 
@@ -273,7 +226,7 @@ def test_memory_stress_holds_memory_then_frees_it(ansible: AnsibleEnv, record_di
         time.sleep(0.1)
     assert held >= 60 * 2**20, f"only {held} bytes resident"
     revert_now(record_dir, res)
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 @pytest.mark.parametrize("engine", engines())
@@ -294,7 +247,7 @@ def test_io_stress_writes_then_removes_its_files(
     revert_now(record_dir, res)
     assert not directory.exists()
     assert list(fill_dir.iterdir()) == []
-    assert hf.group_members(res["injected"]["pgid"]) == []
+    assert group_members(res["injected"]["pgid"]) == []
 
 
 def test_disk_fill_fills_then_frees(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
@@ -333,7 +286,7 @@ def test_disk_fill_refuses_a_path_outside_the_mount(
     msg = result.task("inject disk_fill")["msg"]
     assert "outside mount" in msg and "force: true" in msg
     assert list((tmp_path / "elsewhere").iterdir()) == []
-    assert not record_dir.exists() or hf.RecordStore(str(record_dir)).all() == []
+    assert not record_dir.exists() or RecordStore(str(record_dir)).all() == []
 
 
 def test_check_mode_and_absent_are_harmless(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
@@ -346,13 +299,13 @@ def test_fault_status_reverts_by_id_and_all(ansible: AnsibleEnv, record_dir: Pat
     result = play("revert_by_status.yml", ansible, record_dir=str(record_dir), fill_dir=str(fill_dir))
     assert result.rc == 0, result.output
     assert list(fill_dir.iterdir()) == []  # both fill files are gone
-    records = hf.RecordStore(str(record_dir)).all()
-    assert len(records) == 3 and not any(hf.is_active(r) for r in records)
+    records = RecordStore(str(record_dir)).all()
+    assert len(records) == 3 and not any(is_active(r) for r in records)
     for rec in records:
         assert rec["reverted_by"] == "revert" and not rec["revert_errors"], rec
     [cpu] = [r for r in records if r["fault"] == "cpu_stress"]
     groups = [step["pgid"] for step in cpu["revert"] if step["op"] == "kill_group"]
-    assert groups and all(hf.group_members(g) == [] for g in groups)  # the CPU workers are gone
+    assert groups and all(group_members(g) == [] for g in groups)  # the CPU workers are gone
 
 
 def test_process_kill_kills_by_pattern_and_refuses_protected(ansible: AnsibleEnv, record_dir: Path) -> None:
@@ -418,7 +371,7 @@ def test_guard_violation_reverts_within_one_second(
         stop_on={"url": health.url, "status": [200], "interval_ms": 100, "timeout_ms": 500},
     )
     pgid = res["injected"]["pgid"]
-    assert hf.group_members(pgid)
+    assert group_members(pgid)
     time.sleep(0.5)
     assert read_record(record_dir, res["fault_id"])["state"] == "active"
     broken_at = time.time()
@@ -428,9 +381,9 @@ def test_guard_violation_reverts_within_one_second(
     violation = rec["guard_violation"]
     assert violation["status"] == 503 and "503" in violation["reason"]
     # The guard's correctness bound (issue 6): the health check broke -> the fault is gone in <= 1 s.
-    revert_done = hf.parse_iso(rec["reverted_at"])
+    revert_done = parse_iso(rec["reverted_at"])
     assert revert_done - broken_at <= 1.0, f"revert completed {revert_done - broken_at:.3f}s after the break"
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 def test_command_guard_reverts_when_the_command_fails(
@@ -454,8 +407,8 @@ def test_command_guard_reverts_when_the_command_fails(
     rec = wait_reverted(record_dir, res["fault_id"], timeout=10)
     assert rec["reverted_by"] == "guard"
     assert rec["guard_violation"]["check"] == "command" and rec["guard_violation"]["rc"] == 1
-    assert hf.parse_iso(rec["reverted_at"]) - broken_at <= 1.0
-    assert hf.group_members(res["injected"]["pgid"]) == []
+    assert parse_iso(rec["reverted_at"]) - broken_at <= 1.0
+    assert group_members(res["injected"]["pgid"]) == []
 
 
 def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
@@ -489,7 +442,7 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
         start_new_session=True,
     )
     try:
-        store = hf.RecordStore(str(record_dir))
+        store = RecordStore(str(record_dir))
         deadline = time.time() + 60
         while len([r for r in store.all() if r.get("active_at")]) < 5:
             assert proc.poll() is None, "ansible-playbook ended before all five faults were injected"
@@ -503,18 +456,18 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
     # Right after the kill, the faults are still in place (the watchdogs were not in the killed tree);
     # on a slow machine the first ones may already have reached their deadline.
     killed_at = time.time()
-    assert all(r["state"] == "active" for r in store.all() if hf.parse_iso(r["reverts_at"]) > killed_at + 0.5)
-    if hf.parse_iso(by_fault["network_blackhole"]["reverts_at"]) > killed_at + 0.5:
+    assert all(r["state"] == "active" for r in store.all() if parse_iso(r["reverts_at"]) > killed_at + 0.5)
+    if parse_iso(by_fault["network_blackhole"]["reverts_at"]) > killed_at + 0.5:
         assert Path(by_fault["disk_fill"]["injected"]["file"]).exists()
         assert by_fault["network_blackhole"]["injected"]["table"] in nft_tables()
-    last = max(hf.parse_iso(r["reverts_at"]) for r in records)
+    last = max(parse_iso(r["reverts_at"]) for r in records)
     for r in records:
         rec = wait_reverted(record_dir, r["fault_id"], timeout=last - time.time() + 8)
         assert rec["reverted_by"] == "duration", rec
         assert rec["revert_errors"] == []
     for r in records:
         if "pgid" in r["injected"]:
-            assert hf.group_members(r["injected"]["pgid"]) == [], r
+            assert group_members(r["injected"]["pgid"]) == [], r
     assert not Path(by_fault["disk_fill"]["injected"]["file"]).exists()
     assert not Path(by_fault["io_stress"]["injected"]["directory"]).exists()
     assert by_fault["network_blackhole"]["injected"]["table"] not in nft_tables()
@@ -525,7 +478,7 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
         text=True,
         check=False,
     )
-    assert stress.stdout.strip() == "" or all(not hf.process_alive(int(p)) for p in stress.stdout.split())
+    assert stress.stdout.strip() == "" or all(not process_alive(int(p)) for p in stress.stdout.split())
 
 
 def test_dead_watchdog_is_recovered(ansible: AnsibleEnv, record_dir: Path) -> None:
@@ -538,7 +491,7 @@ def test_dead_watchdog_is_recovered(ansible: AnsibleEnv, record_dir: Path) -> No
     assert status["recovered"] == [res["fault_id"]]
     assert status["active"] == []
     assert status["faults"][0]["reverted_by"] == "watchdog-recovery"
-    assert hf.group_members(pgid) == []
+    assert group_members(pgid) == []
 
 
 def test_network_latency_reverts_or_fails_cleanly(ansible: AnsibleEnv, record_dir: Path) -> None:
@@ -571,3 +524,60 @@ def test_network_latency_reverts_or_fails_cleanly(ansible: AnsibleEnv, record_di
         assert "ca05:" not in show.stdout and "netem" not in show.stdout
     finally:
         subprocess.run(["ip", "link", "del", iface], capture_output=True)
+
+
+def half_written_record(record_dir: Path) -> str:
+    """Kill -9 a real writer between writing a record's temporary file and renaming it; the litter's name."""
+    code = (
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(collections_root(ROOT / 'build' / 'unit-collections'))!r})\n"
+        "from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime import records\n"
+        "real = os.fsync\n"
+        "def hang(fd):\n"
+        "    real(fd); print('written', flush=True); time.sleep(600)\n"
+        "os.fsync = hang\n"
+        f"records.RecordStore({str(record_dir)!r}).write({{'fault_id': 'c0ffeec0ffee', 'state': 'armed'}})\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    name = f"c0ffeec0ffee.json.{writer.pid}.tmp"
+    old = time.time() - 60  # past the sweep's bound, so the test need not wait it out
+    os.utime(record_dir / name, (old, old))
+    return name
+
+
+def test_module_defaults_groups_and_the_sweep(ansible: AnsibleEnv, record_dir: Path, fill_dir: Path) -> None:
+    litter = half_written_record(record_dir)
+    result = play("module_defaults.yml", ansible, record_dir=str(record_dir), fill_dir=str(fill_dir))
+    assert result.rc == 0, result.output
+    fill = result.task("fill")
+    assert fill["swept"] == [litter]  # the first module run on the host removed it, and said so
+    assert (record_dir / f"{fill['fault_id']}.json").exists()  # record_dir came from the group
+    status = result.task("revert everything")
+    assert status["reverted"] == [fill["fault_id"]] and status["swept"] == []
+    assert sorted(p.name for p in record_dir.glob("*.json")) == [f"{fill['fault_id']}.json"]
+    assert list(fill_dir.iterdir()) == []
+
+
+def test_the_docs_example_fault_through_ansible_playbook(tmp_path: Path, record_dir: Path) -> None:
+    """docs/host-faults.md "Adding a fault", exactly as written: the module runs, and its one line in
+    meta/runtime.yml is enough for `module_defaults: group/chaos.faults.host_faults` to reach it."""
+    root = collection_with_docs_example(tmp_path / "collections")
+    env = AnsibleEnv(root=root, env=ansible_environment(tmp_path / "ansible",
+                                                       {"ANSIBLE_COLLECTIONS_PATH": str(root)}))
+    victim, name = sleeper(tmp_path)
+    try:
+        result = play("docs_example.yml", env, record_dir=str(record_dir), sleeper=name)
+        assert result.rc == 0, result.output
+        paused = result.task("pause")
+        assert paused["injected"]["pids"] == [victim.pid]
+        assert proc_state(victim.pid, "T") == "T"
+        assert (record_dir / f"{paused['fault_id']}.json").exists()  # record_dir came from the group
+        rec = wait_reverted(record_dir, paused["fault_id"], timeout=15)
+        assert (rec["reverted_by"], rec["revert_errors"]) == ("duration", [])
+        assert proc_state(victim.pid, "S") == "S"
+    finally:
+        victim.kill()
+        victim.wait()

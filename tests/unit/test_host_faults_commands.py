@@ -19,7 +19,7 @@ from tests.harness.ansible import ROOT, collections_root
 
 # Import the collection's module_utils the way Ansible names them (ansible_collections.chaos.faults...).
 sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
-from ansible_collections.chaos.faults.plugins.module_utils import host_fault_commands as c  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime import commands as c  # noqa: E402
 
 
 def nets(*xs: str) -> list:

@@ -19,8 +19,18 @@ import pytest
 from tests.harness.ansible import ROOT, collections_root
 
 sys.path.insert(0, str(collections_root(ROOT / "build" / "unit-collections")))
-from ansible_collections.chaos.faults.plugins.module_utils import host_faults as hf  # noqa: E402
 from ansible_collections.chaos.faults.plugins.module_utils import probe_samples as probe  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime import (  # noqa: E402
+    clock,
+    errors,
+    guards,
+    procs,
+    records,
+    refusals,
+    revert,
+    runner,
+    workloads,
+)
 from ansible_collections.chaos.faults.plugins.modules import (  # noqa: E402
     cpu_stress,
     disk_fill,
@@ -32,7 +42,7 @@ from ansible_collections.chaos.faults.plugins.modules import (  # noqa: E402
 
 
 class Commands:
-    """Stands in for host_faults.run: records every argv, answers from a table of (prefix -> result)."""
+    """Stands in for runner.run: records every argv, answers from a table of (prefix -> result)."""
 
     def __init__(self, answers: dict[tuple, tuple[int, str, str]] | None = None) -> None:
         self.answers = answers or {}
@@ -69,8 +79,7 @@ def params(**kw: Any) -> dict[str, Any]:
 @pytest.fixture
 def commands(monkeypatch: pytest.MonkeyPatch) -> Commands:
     cmds = Commands()
-    monkeypatch.setattr(hf, "run", cmds)
-    for mod in (service_stop, network_latency):
+    for mod in (runner, revert, guards, service_stop, network_latency):
         monkeypatch.setattr(mod, "run", cmds)
     return cmds
 
@@ -100,16 +109,16 @@ def test_service_stop_plan_and_injection(monkeypatch: pytest.MonkeyPatch, comman
 def test_service_stop_refusals(monkeypatch: pytest.MonkeyPatch, commands: Commands) -> None:
     monkeypatch.setattr(service_stop.os.path, "isdir", lambda p: True)
     commands.answers[("systemctl", "is-active")] = (0, "active\n", "")
-    with pytest.raises(hf.FaultError, match=r"^name: ssh.service keeps the host reachable.*force: true"):
+    with pytest.raises(errors.FaultError, match=r"^name: ssh.service keeps the host reachable.*force: true"):
         service_stop.plan(params(name="ssh"), 30)
     service_stop.plan(params(name="ssh", force=True), 30)  # allowed with force
     commands.answers[("systemctl", "is-active")] = (3, "inactive\n", "")
-    with pytest.raises(hf.FaultError, match=r"^name: cron.service is not active \(inactive\)"):
+    with pytest.raises(errors.FaultError, match=r"^name: cron.service is not active \(inactive\)"):
         service_stop.plan(params(name="cron"), 30)
-    with pytest.raises(hf.FaultError, match="^name: required"):
+    with pytest.raises(errors.FaultError, match="^name: required"):
         service_stop.plan(params(name=None), 30)
     monkeypatch.setattr(service_stop.os.path, "isdir", lambda p: False)
-    with pytest.raises(hf.FaultError, match="systemd is not running"):
+    with pytest.raises(errors.FaultError, match="systemd is not running"):
         service_stop.plan(params(name="cron"), 30)
 
 
@@ -139,12 +148,12 @@ def test_network_latency_plan_on_a_default_qdisc(commands: Commands) -> None:
 
 def test_network_latency_refuses_a_configured_qdisc_unless_forced(commands: Commands) -> None:
     commands.answers[("tc", "qdisc", "show")] = (0, "qdisc htb 1: root refcnt 2 r2q 10\n", "")
-    with pytest.raises(hf.FaultError, match=r"already has a configured root qdisc .*force: true"):
+    with pytest.raises(errors.FaultError, match=r"already has a configured root qdisc .*force: true"):
         network_latency.plan(latency_params(), 60)
     injected, _, _ = network_latency.plan(latency_params(force=True), 60)
     assert injected["commands"][0][:3] == ["tc", "qdisc", "replace"]
     commands.answers[("tc", "qdisc", "show")] = (0, "qdisc netem ca05: root refcnt 2\n", "")
-    with pytest.raises(hf.FaultError, match="already has a chaos-faults network_latency"):
+    with pytest.raises(errors.FaultError, match="already has a chaos-faults network_latency"):
         network_latency.plan(latency_params(force=True), 60)
 
 
@@ -152,7 +161,7 @@ def test_network_latency_missing_netem_says_so(commands: Commands) -> None:
     commands.answers[("tc", "qdisc", "show")] = (0, "qdisc noqueue 0: root refcnt 2\n", "")
     commands.answers[("tc", "qdisc", "add")] = (2, "", "Error: Specified qdisc kind is unknown.\n")
     _, inject, _ = network_latency.plan(latency_params(), 60)
-    with pytest.raises(hf.FaultError, match="sch_netem"):
+    with pytest.raises(errors.FaultError, match="sch_netem"):
         inject(FakeContext())
 
 
@@ -166,7 +175,7 @@ def test_network_latency_missing_netem_says_so(commands: Commands) -> None:
     ],
 )
 def test_network_latency_bad_input(commands: Commands, kw: dict, message: str) -> None:
-    with pytest.raises(hf.FaultError, match=message):
+    with pytest.raises(errors.FaultError, match=message):
         network_latency.plan(latency_params(**kw), 60)
     assert commands.calls == []
 
@@ -215,7 +224,7 @@ def test_blackhole_force_drops_the_exclusion_and_allows_everything(
     monkeypatch: pytest.MonkeyPatch, commands: Commands, have_nft: None
 ) -> None:
     monkeypatch.setenv("SSH_CONNECTION", "198.51.100.4 50022 198.51.100.9 22")
-    with pytest.raises(hf.FaultError, match="^ports, destinations: neither given.*force: true"):
+    with pytest.raises(errors.FaultError, match="^ports, destinations: neither given.*force: true"):
         network_blackhole.plan(blackhole_params(ports=None), 60)
     injected, inject, _ = network_blackhole.plan(blackhole_params(ports=None, protocol="all", force=True), 60)
     assert injected["excluded"] is None
@@ -226,7 +235,7 @@ def test_blackhole_iptables_reverts_in_the_right_order(
     monkeypatch: pytest.MonkeyPatch, commands: Commands, have_nft: None
 ) -> None:
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
-    monkeypatch.setattr(hf, "ssh_connection_env", lambda: None)
+    monkeypatch.setattr(procs, "ssh_connection_env", lambda: None)
     monkeypatch.setattr(network_blackhole, "ssh_connection_env", lambda: None)
     _, inject, _ = network_blackhole.plan(blackhole_params(backend="iptables", destinations=["10.1.1.1"]), 60)
     ctx = FakeContext("abcdef012345")
@@ -239,7 +248,7 @@ def test_blackhole_iptables_reverts_in_the_right_order(
 
 def test_blackhole_without_any_firewall_tool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(network_blackhole.shutil, "which", lambda b: None)
-    with pytest.raises(hf.FaultError, match="neither nft .* nor iptables"):
+    with pytest.raises(errors.FaultError, match="neither nft .* nor iptables"):
         network_blackhole.plan(blackhole_params(backend="auto"), 60)
 
 
@@ -247,21 +256,21 @@ def test_blackhole_without_any_firewall_tool(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hf.shutil, "which", lambda b: "/usr/bin/stress-ng")
+    monkeypatch.setattr(workloads.shutil, "which", lambda b: "/usr/bin/stress-ng")
     monkeypatch.delenv("CHAOS_FAULTS_ENGINE", raising=False)
-    assert hf.resolve_engine("auto") == "stress-ng"
+    assert workloads.resolve_engine("auto") == "stress-ng"
     monkeypatch.setenv("CHAOS_FAULTS_ENGINE", "builtin")
-    assert hf.resolve_engine("auto") == "builtin"
-    assert hf.resolve_engine("stress-ng") == "stress-ng"  # an explicit option beats the variable
-    monkeypatch.setattr(hf.shutil, "which", lambda b: None)
+    assert workloads.resolve_engine("auto") == "builtin"
+    assert workloads.resolve_engine("stress-ng") == "stress-ng"  # an explicit option beats the variable
+    monkeypatch.setattr(workloads.shutil, "which", lambda b: None)
     monkeypatch.delenv("CHAOS_FAULTS_ENGINE")
-    assert hf.resolve_engine("auto") == "builtin"
-    with pytest.raises(hf.FaultError, match="^engine: stress-ng is not installed"):
-        hf.resolve_engine("stress-ng")
+    assert workloads.resolve_engine("auto") == "builtin"
+    with pytest.raises(errors.FaultError, match="^engine: stress-ng is not installed"):
+        workloads.resolve_engine("stress-ng")
 
 
 def test_cpu_stress_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hf.shutil, "which", lambda b: "/usr/bin/stress-ng")
+    monkeypatch.setattr(workloads.shutil, "which", lambda b: "/usr/bin/stress-ng")
     monkeypatch.setattr(cpu_stress.os, "cpu_count", lambda: 4)
     injected, _, _ = cpu_stress.plan(params(load=70, workers=0, engine="auto"), 45)
     assert injected == {
@@ -270,23 +279,23 @@ def test_cpu_stress_plan(monkeypatch: pytest.MonkeyPatch) -> None:
         "load": 70,
         "command": ["stress-ng", "--cpu", "4", "--cpu-load", "70", "--timeout", "45s", "--quiet"],
     }
-    with pytest.raises(hf.FaultError, match="^load: must be within 1-100"):
+    with pytest.raises(errors.FaultError, match="^load: must be within 1-100"):
         cpu_stress.plan(params(load=0, workers=1, engine="builtin"), 45)
 
 
 def test_disk_fill_plan_respects_reserve_and_mount(tmp_path: Path) -> None:
     st = os.statvfs(tmp_path)
     free = st.f_bavail * st.f_frsize
-    with pytest.raises(hf.FaultError, match="would leave less than reserve=100M"):
+    with pytest.raises(errors.FaultError, match="would leave less than reserve=100M"):
         disk_fill.plan(
             params(path=str(tmp_path), mount=None, size=str(free), percent=None, reserve="100M"), 10
         )
-    with pytest.raises(hf.FaultError, match="^percent, size: give exactly one"):
+    with pytest.raises(errors.FaultError, match="^percent, size: give exactly one"):
         disk_fill.plan(params(path=str(tmp_path), mount=None, size="1M", percent=50, reserve="100M"), 10)
     other = tmp_path / "other"
     other.mkdir()
     (tmp_path / "mnt").mkdir()
-    with pytest.raises(hf.FaultError, match="outside mount"):
+    with pytest.raises(errors.FaultError, match="outside mount"):
         disk_fill.plan(
             params(path=str(other), mount=str(tmp_path / "mnt"), size="1M", percent=None, reserve="1M"), 10
         )
@@ -300,19 +309,19 @@ def test_disk_fill_plan_respects_reserve_and_mount(tmp_path: Path) -> None:
 
 
 def test_duration_and_guard_validation() -> None:
-    assert hf.validate_duration({"duration": 3600}) == 3600
+    assert refusals.validate_duration({"duration": 3600}) == 3600
     with pytest.raises(
-        hf.FaultError, match=r"^duration: must be within 1-3600 seconds, got 3601 \(longer needs"
+        errors.FaultError, match=r"^duration: must be within 1-3600 seconds, got 3601 \(longer needs"
     ):
-        hf.validate_duration({"duration": 3601})
-    assert hf.validate_duration({"duration": 7200, "force": True}) == 7200
-    with pytest.raises(hf.FaultError, match="^duration: required"):
-        hf.validate_duration({"duration": None})
-    with pytest.raises(hf.FaultError, match="exactly one of stop_on.url or stop_on.command"):
-        hf.normalize_guard({"url": "http://x", "command": "true"})
-    with pytest.raises(hf.FaultError, match="^stop_on.interval_ms: must be within 10-250"):
-        hf.normalize_guard({"url": "http://x", "interval_ms": 1000})
-    assert hf.normalize_guard({"command": "curl -sf 'http://a b/'"})["command"] == [
+        refusals.validate_duration({"duration": 3601})
+    assert refusals.validate_duration({"duration": 7200, "force": True}) == 7200
+    with pytest.raises(errors.FaultError, match="^duration: required"):
+        refusals.validate_duration({"duration": None})
+    with pytest.raises(errors.FaultError, match="exactly one of stop_on.url or stop_on.command"):
+        guards.normalize_guard({"url": "http://x", "command": "true"})
+    with pytest.raises(errors.FaultError, match="^stop_on.interval_ms: must be within 10-250"):
+        guards.normalize_guard({"url": "http://x", "interval_ms": 1000})
+    assert guards.normalize_guard({"command": "curl -sf 'http://a b/'"})["command"] == [
         "curl",
         "-sf",
         "http://a b/",
@@ -321,11 +330,11 @@ def test_duration_and_guard_validation() -> None:
 
 def test_passwords_in_guard_urls_never_reach_the_record() -> None:
     assert (
-        hf.redact_url("http://ops:s3cret@10.0.0.5:8080/health?x=1")
+        records.redact_url("http://ops:s3cret@10.0.0.5:8080/health?x=1")
         == "http://ops:***@10.0.0.5:8080/health?x=1"
     )
-    assert hf.redact_url("https://10.0.0.5/health") == "https://10.0.0.5/health"
-    rec = hf.redacted_record(
+    assert records.redact_url("https://10.0.0.5/health") == "https://10.0.0.5/health"
+    rec = records.redacted_record(
         {
             "stop_on": {"url": "http://a:pw@h/"},
             "params": {"stop_on": {"url": "http://a:pw@h/", "status": [200]}},
@@ -337,14 +346,14 @@ def test_passwords_in_guard_urls_never_reach_the_record() -> None:
 
 def test_iso_round_trip() -> None:
     ts = 1795720757.25
-    assert hf.utc_iso(ts) == "2026-11-26T19:19:17.250Z"
-    assert abs(hf.parse_iso(hf.utc_iso(ts)) - ts) < 0.001
+    assert clock.utc_iso(ts) == "2026-11-26T19:19:17.250Z"
+    assert abs(clock.parse_iso(clock.utc_iso(ts)) - ts) < 0.001
 
 
 def test_revert_steps_are_harmless_when_already_undone(commands: Commands, tmp_path: Path) -> None:
     commands.answers[("nft", "list")] = (1, "", "Error: No such file or directory")
     commands.answers[("tc", "qdisc", "show")] = (0, "qdisc noqueue 0: root refcnt 2\n", "")
-    results = hf.execute_revert(
+    results = revert.execute_revert(
         [
             {"op": "remove_path", "path": str(tmp_path / "gone")},
             {
@@ -363,7 +372,7 @@ def test_revert_steps_are_harmless_when_already_undone(commands: Commands, tmp_p
 
 def test_tc_revert_deletes_only_our_root(commands: Commands) -> None:
     commands.answers[("tc", "qdisc", "show")] = (0, "qdisc netem ca05: root refcnt 2 delay 100ms\n", "")
-    hf.execute_revert([{"op": "tc_root", "interface": "eth0", "handle": "ca05:"}])
+    revert.execute_revert([{"op": "tc_root", "interface": "eth0", "handle": "ca05:"}])
     assert commands.calls[-1] == ["tc", "qdisc", "del", "dev", "eth0", "root"]
 
 
@@ -373,8 +382,8 @@ def _record(fault_id: str, **kw: Any) -> dict[str, Any]:
         fault_id=fault_id,
         fault="disk_fill",
         state="active",
-        started_at=hf.utc_iso(now),
-        reverts_at=hf.utc_iso(now + 60),
+        started_at=clock.utc_iso(now),
+        reverts_at=clock.utc_iso(now + 60),
         revert=[],
         watchdog_pid=None,
         injected={},
@@ -384,13 +393,13 @@ def _record(fault_id: str, **kw: Any) -> dict[str, Any]:
 
 
 def test_revert_fault_once_and_recover_orphans(tmp_path: Path) -> None:
-    store = hf.RecordStore(str(tmp_path / "records"))
+    store = records.RecordStore(str(tmp_path / "records"))
     victim = tmp_path / "fill"
     victim.write_bytes(b"x")
     store.write(_record("aaaaaaaaaaaa", revert=[{"op": "remove_path", "path": str(victim)}]))
-    assert hf.revert_fault(store, "aaaaaaaaaaaa", "absent") is True
+    assert revert.revert_fault(store, "aaaaaaaaaaaa", "absent") is True
     assert not victim.exists()
-    assert hf.revert_fault(store, "aaaaaaaaaaaa", "absent") is False  # harmless twice
+    assert revert.revert_fault(store, "aaaaaaaaaaaa", "absent") is False  # harmless twice
     rec = store.read("aaaaaaaaaaaa")
     assert (rec["state"], rec["reverted_by"], rec["revert_errors"]) == ("reverted", "absent", [])
 
@@ -399,13 +408,13 @@ def test_revert_fault_once_and_recover_orphans(tmp_path: Path) -> None:
     dead.wait()
     store.write(_record("bbbbbbbbbbbb", watchdog_pid=dead.pid, watchdog_start=1))
     # ... one whose watchdog is alive (this process) is left alone ...
-    me = hf.proc_stat(os.getpid())
+    me = procs.proc_stat(os.getpid())
     store.write(_record("cccccccccccc", watchdog_pid=os.getpid(), watchdog_start=me["starttime"]))
     # ... and so is one still being armed (no watchdog yet, just started).
     store.write(_record("dddddddddddd"))
-    assert hf.recover_orphans(store) == ["bbbbbbbbbbbb"]
+    assert revert.recover_orphans(store) == ["bbbbbbbbbbbb"]
     assert store.read("bbbbbbbbbbbb")["reverted_by"] == "watchdog-recovery"
-    assert hf.is_active(store.read("cccccccccccc")) and hf.is_active(store.read("dddddddddddd"))
+    assert records.is_active(store.read("cccccccccccc")) and records.is_active(store.read("dddddddddddd"))
 
 
 # -------------------------------------------------------------------------------------- process_kill

@@ -14,8 +14,12 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import utc_iso
-from ansible_collections.chaos.faults.plugins.plugin_utils.fault_registry import PREFIX, host_faults
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
+from ansible_collections.chaos.faults.plugins.plugin_utils.fault_registry import (
+    PREFIX,
+    RegistryError,
+    host_faults,
+)
 
 ARGUMENT_SPEC = dict(
     module=dict(type="str", required=True),
@@ -33,7 +37,10 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         name = args["module"][len(PREFIX) :] if args["module"].startswith(PREFIX) else args["module"]
-        known = host_faults()
+        try:
+            known = host_faults()
+        except RegistryError as e:
+            raise AnsibleActionFail(str(e)) from None
         if name not in known:
             raise AnsibleActionFail(
                 f"module: {args['module']!r} is not a host fault of chaos.faults "

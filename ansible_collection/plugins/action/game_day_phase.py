@@ -18,7 +18,7 @@ from ansible_collections.chaos.faults.plugins.module_utils.game_day.notes import
     note_from_value,
     notes_from_text,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import utc_iso
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
 from ansible_collections.chaos.faults.plugins.plugin_utils import during_sampler
 from ansible_collections.chaos.faults.plugins.plugin_utils.game_day_plan import (
     FaultDefinitionError,

@@ -82,7 +82,8 @@ notes:
   - The watchdog is a double-forked process in its own session (process name C(chaos-watchdog)). When systemd
     is PID 1 it is also moved into a transient scope C(chaos-faults-<fault_id>.scope), so that logind does
     not kill it with the SSH session.
-  - Every module run first reverts active faults whose watchdog has died (C(reverted_by=watchdog-recovery)).
+  - Every module run first reverts active faults whose watchdog has died (C(reverted_by=watchdog-recovery)),
+    and removes half-written records (C(<fault_id>.json.<pid>.tmp) older than 10 s with no live writer).
 attributes:
   check_mode:
     support: full

@@ -13,11 +13,11 @@ import shlex
 import time
 from typing import Any
 
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.guards import (
     command_sample,
     http_opener,
     http_sample,
-    utc_iso,
 )
 from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import ProbeResult, probe_result
 

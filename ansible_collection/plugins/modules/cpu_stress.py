@@ -96,6 +96,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was started.
   returned: state=present
@@ -125,16 +132,22 @@ injected:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import stress_ng_cpu
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import stress_ng_cpu
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.workloads import (
     cpu_work,
     resolve_engine,
-    run_timed_fault,
     spawn_command,
     spawn_workers,
-    timed_fault_argument_spec,
+)
+
+OPTIONS = dict(
+    load=dict(type="int", default=100),
+    workers=dict(type="int", default=0),
+    engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
 )
 
 
@@ -160,14 +173,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        load=dict(type="int", default=100),
-        workers=dict(type="int", default=0),
-        engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "cpu_stress", plan)
+    run_fault_module("cpu_stress", OPTIONS, plan)
 
 
 if __name__ == "__main__":

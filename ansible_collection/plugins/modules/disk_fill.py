@@ -101,6 +101,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was allocated.
   returned: state=present
@@ -126,15 +133,22 @@ injected:
 import errno
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import InvalidValue, parse_size
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import parse_size
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     check_path_in_mount,
-    run_timed_fault,
-    timed_fault_argument_spec,
 )
 
+OPTIONS = dict(
+    path=dict(type="path"),
+    mount=dict(type="path"),
+    percent=dict(type="int"),
+    size=dict(type="str"),
+    reserve=dict(type="str", default="100M"),
+)
 CHUNK = 8 * 1024 * 1024
 
 
@@ -165,10 +179,7 @@ def plan(params, duration):
     path = check_path_in_mount(params, "path")
     if (params["percent"] is None) == (params["size"] is None):
         raise FaultError("percent, size: give exactly one (target usage percent, or a size like 200M)")
-    try:
-        reserve = parse_size(params["reserve"], "reserve")
-    except InvalidValue as e:
-        raise FaultError(str(e)) from None
+    reserve = parse_size(params["reserve"], "reserve")
     st = os.statvfs(path)
     total = st.f_blocks * st.f_frsize
     free = st.f_bavail * st.f_frsize
@@ -182,10 +193,7 @@ def plan(params, duration):
             raise FaultError(f"percent: the filesystem of {path} is already {pct:.1f}% used, "
                              f"at or above percent={params['percent']}; nothing to fill")
     else:
-        try:
-            nbytes = parse_size(params["size"])
-        except InvalidValue as e:
-            raise FaultError(str(e)) from None
+        nbytes = parse_size(params["size"])
     if nbytes > free - reserve and not params["force"]:
         raise FaultError(f"disk_fill: {nbytes} bytes would leave less than reserve={params['reserve']} free "
                          f"in {path} ({free} bytes free); lower percent/size or set force: true")
@@ -207,16 +215,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        path=dict(type="path"),
-        mount=dict(type="path"),
-        percent=dict(type="int"),
-        size=dict(type="str"),
-        reserve=dict(type="str", default="100M"),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "disk_fill", plan)
+    run_fault_module("disk_fill", OPTIONS, plan)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ description:
     what was injected, when, when and by what it was reverted (C(duration), C(guard), C(absent),
     C(watchdog-recovery), C(signal), C(injection-failed)), and the guard violation if there was one.
   - With O(recover=true) (the default), first reverts active faults whose watchdog is gone
-    (C(reverted_by=watchdog-recovery)).
+    (C(reverted_by=watchdog-recovery)) and removes half-written records (RV(swept)).
   - With O(revert), reverts the listed active faults, or every active fault with V(all), through the
     revert steps each fault recorded before it was injected (C(reverted_by=revert)). Reverting a fault
     that has already ended changes nothing, so the task is safe to repeat (a kill switch, the end of a
@@ -34,7 +34,7 @@ options:
     type: bool
     default: false
   recover:
-    description: Revert active faults whose watchdog has died before listing.
+    description: Revert active faults whose watchdog has died, and remove half-written records, first.
     type: bool
     default: true
   revert:
@@ -102,45 +102,36 @@ reverted:
   returned: always
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: always
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.lifecycle import (
+    housekeeping,
+    list_records,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.records import (
+    RECORD_DIR,
     RecordStore,
     is_active,
-    parse_iso,
-    recover_orphans,
-    revert_fault,
 )
-
-REVERT_ALL = "all"
-
-
-def revert_requested(module, store):
-    """Revert what O(revert) names; returns the ids reverted (or, in check mode, that would be)."""
-    wanted = module.params["revert"]
-    if not wanted:
-        return []
-    records = {r.get("fault_id"): r for r in store.all()}
-    if REVERT_ALL in wanted:
-        if len(wanted) > 1:
-            module.fail_json(msg="revert: 'all' cannot be combined with fault ids; give either 'all' or ids")
-        ids = [i for i, r in records.items() if is_active(r)]
-    else:
-        unknown = [i for i in wanted if i not in records]
-        if unknown:
-            module.fail_json(msg="revert: no fault record {} in {}; nothing was reverted (known: {})".format(
-                ", ".join(unknown), store.directory, ", ".join(sorted(records)) or "none"))
-        ids = [i for i in dict.fromkeys(wanted) if is_active(records[i])]
-    if module.check_mode:
-        return ids
-    return [i for i in ids if revert_fault(store, i, "revert")]
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.revert import (
+    revert_now,
+    select_for_revert,
+)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            record_dir=dict(type="path", default="/run/chaos-faults"),
+            record_dir=dict(type="path", default=RECORD_DIR),
             fault_id=dict(type="str"),
             fault=dict(type="str"),
             active_only=dict(type="bool", default=False),
@@ -151,23 +142,15 @@ def main():
     )
     p = module.params
     store = RecordStore(p["record_dir"])
-    recovered = recover_orphans(store) if p["recover"] and not module.check_mode else []
-    reverted = revert_requested(module, store)
-    faults = []
-    for rec in store.all():
-        if p["fault_id"] and rec.get("fault_id") != p["fault_id"]:
-            continue
-        if p["fault"] and rec.get("fault") != p["fault"]:
-            continue
-        if p["active_only"] and not is_active(rec):
-            continue
-        violation = rec.get("guard_violation") or {}
-        if violation.get("detected_at") and rec.get("reverted_at"):
-            seconds = parse_iso(rec["reverted_at"]) - parse_iso(violation["detected_at"])
-            rec["revert_seconds"] = round(seconds, 3)
-        faults.append(rec)
-    module.exit_json(changed=bool(recovered or reverted), faults=faults, recovered=recovered,
-                     reverted=reverted, active=[r["fault_id"] for r in faults if is_active(r)])
+    house = housekeeping(store, check_mode=module.check_mode or not p["recover"])
+    try:
+        ids = select_for_revert(store, p["revert"]) if p["revert"] else []
+    except FaultError as e:
+        module.fail_json(msg=str(e))
+    reverted = revert_now(store, ids, "revert", module.check_mode)
+    faults = list_records(store, p["fault_id"], p["fault"], p["active_only"])
+    module.exit_json(changed=bool(house["recovered"] or house["swept"] or reverted), faults=faults,
+                     reverted=reverted, active=[r["fault_id"] for r in faults if is_active(r)], **house)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was started.
   returned: state=present
@@ -126,21 +133,31 @@ injected:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
-    InvalidValue,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import (
     parse_size,
     stress_ng_io,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     check_path_in_mount,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.workloads import (
     io_work,
     resolve_engine,
-    run_timed_fault,
     spawn_command,
     spawn_workers,
-    timed_fault_argument_spec,
+)
+
+OPTIONS = dict(
+    path=dict(type="path", default="/tmp"),
+    mount=dict(type="path"),
+    size=dict(type="str"),
+    percent=dict(type="int"),
+    workers=dict(type="int", default=1),
+    engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
 )
 
 
@@ -157,21 +174,17 @@ def plan(params, duration):
             raise FaultError(f"percent: must be within 1-90 (of the free space), got {params['percent']}")
         total = free * params["percent"] // 100
     else:
-        try:
-            total = parse_size(params["size"] or "256M")
-        except InvalidValue as e:
-            raise FaultError(str(e)) from None
+        total = parse_size(params["size"] or "256M")
         if total > free * 0.9 and not params["force"]:
             raise FaultError(f"size: {total} bytes is more than 90% of the {free} bytes free in {path} "
                              "(set force: true to do it anyway)")
     workers = params["workers"]
     per_worker = max(1024 * 1024, total // workers)
     engine = resolve_engine(params["engine"])
-    fault_id_dir = os.path.join(path, ".chaos-faults-io-{fault_id}")
     injected = dict(engine=engine, bytes=per_worker * workers, workers=workers, path=path)
 
     def inject(ctx):
-        directory = fault_id_dir.format(fault_id=ctx.fault_id)
+        directory = os.path.join(path, f".chaos-faults-io-{ctx.fault_id}")
         ctx.add_revert({"op": "remove_path", "path": directory})
         os.mkdir(directory, 0o700)
         if engine == "stress-ng":
@@ -187,17 +200,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        path=dict(type="path", default="/tmp"),
-        mount=dict(type="path"),
-        size=dict(type="str"),
-        percent=dict(type="int"),
-        workers=dict(type="int", default=1),
-        engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "io_stress", plan)
+    run_fault_module("io_stress", OPTIONS, plan)
 
 
 if __name__ == "__main__":

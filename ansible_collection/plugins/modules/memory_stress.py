@@ -98,6 +98,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was started.
   returned: state=present
@@ -120,21 +127,29 @@ injected:
       type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
-    InvalidValue,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import (
     parse_size,
     stress_ng_memory,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
-    memory_work,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     refuse_unless_force,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.workloads import (
+    memory_work,
     resolve_engine,
-    run_timed_fault,
     spawn_command,
     spawn_workers,
-    timed_fault_argument_spec,
+)
+
+OPTIONS = dict(
+    percent=dict(type="int"),
+    size=dict(type="str"),
+    workers=dict(type="int", default=1),
+    engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
 )
 
 
@@ -160,10 +175,7 @@ def plan(params, duration):
             raise FaultError(f"percent: must be within 1-100, got {params['percent']}")
         total = info["MemTotal"] * params["percent"] // 100
     else:
-        try:
-            total = parse_size(params["size"])
-        except InvalidValue as e:
-            raise FaultError(str(e)) from None
+        total = parse_size(params["size"])
     available = info.get("MemAvailable", info["MemTotal"])
     refuse_unless_force(params, total > available * 0.9,
                         f"memory_stress: {total} bytes is more than 90% of the available {available} bytes")
@@ -184,15 +196,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        percent=dict(type="int"),
-        size=dict(type="str"),
-        workers=dict(type="int", default=1),
-        engine=dict(type="str", default="auto", choices=["auto", "stress-ng", "builtin"]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "memory_stress", plan)
+    run_fault_module("memory_stress", OPTIONS, plan)
 
 
 if __name__ == "__main__":

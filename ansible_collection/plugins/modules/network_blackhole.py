@@ -109,6 +109,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was added.
   returned: state=present
@@ -134,9 +141,10 @@ injected:
 
 import shutil
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
-    InvalidValue,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import (
     iptables_commands,
     nft_delete_table,
     nft_inject_command,
@@ -146,13 +154,19 @@ from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands i
     parse_ports,
     ssh_peer,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import ssh_connection_env
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     refuse_unless_force,
-    run_checked,
-    run_timed_fault,
-    ssh_connection_env,
-    timed_fault_argument_spec,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.runner import run_checked
+
+OPTIONS = dict(
+    ports=dict(type="list", elements="str"),
+    protocol=dict(type="str", default="tcp", choices=["tcp", "udp", "all"]),
+    direction=dict(type="str", default="ingress", choices=["ingress", "egress", "both"]),
+    destinations=dict(type="list", elements="str"),
+    backend=dict(type="str", default="auto", choices=["auto", "nftables", "iptables"]),
 )
 
 
@@ -170,11 +184,8 @@ def choose_backend(option):
 
 
 def plan(params, duration):
-    try:
-        ports = parse_ports(params.get("ports"))
-        dests = parse_networks(params.get("destinations"))
-    except InvalidValue as e:
-        raise FaultError(str(e)) from None
+    ports = parse_ports(params.get("ports"))
+    dests = parse_networks(params.get("destinations"))
     refuse_unless_force(params, not ports and not dests,
                         "ports, destinations: neither given, so all traffic would be dropped")
     backend = choose_backend(params["backend"])
@@ -203,16 +214,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        ports=dict(type="list", elements="str"),
-        protocol=dict(type="str", default="tcp", choices=["tcp", "udp", "all"]),
-        direction=dict(type="str", default="ingress", choices=["ingress", "egress", "both"]),
-        destinations=dict(type="list", elements="str"),
-        backend=dict(type="str", default="auto", choices=["auto", "nftables", "iptables"]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "network_blackhole", plan)
+    run_fault_module("network_blackhole", OPTIONS, plan)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was added.
   returned: state=present
@@ -117,10 +124,11 @@ injected:
       elements: list
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import (
     TC_ROOT_HANDLE,
-    InvalidValue,
     interface_name,
     parse_networks,
     parse_ports,
@@ -129,13 +137,22 @@ from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands i
     tc_root_is_ours,
     tc_show_root,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     refuse_unless_force,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.runner import (
     run,
     run_checked,
-    run_timed_fault,
-    timed_fault_argument_spec,
+)
+
+OPTIONS = dict(
+    interface=dict(type="str"),
+    delay_ms=dict(type="int", default=200),
+    jitter_ms=dict(type="int", default=0),
+    loss_percent=dict(type="float", default=0),
+    destinations=dict(type="list", elements="str"),
+    ports=dict(type="list", elements="int"),
 )
 
 
@@ -152,23 +169,20 @@ def default_interface():
 
 
 def plan(params, duration):
-    try:
-        iface = params.get("interface") or default_interface()
-        if not iface:
-            raise FaultError("interface: no IPv4 default route to take it from; give interface: <name>")
-        iface = interface_name(iface)
-        dests = parse_networks(params.get("destinations"))
-        ports = parse_ports(params.get("ports"))
-        if params["delay_ms"] < 0 or params["jitter_ms"] < 0:
-            raise FaultError("delay_ms, jitter_ms: must be 0 or more")
-        if not 0 <= params["loss_percent"] <= 100:
-            raise FaultError(f"loss_percent: must be within 0-100, got {params['loss_percent']}")
-        if not (params["delay_ms"] or params["jitter_ms"] or params["loss_percent"]):
-            raise FaultError("delay_ms, jitter_ms, loss_percent: all are 0; nothing to inject")
-        commands = tc_inject_commands(iface, params["delay_ms"], params["jitter_ms"], params["loss_percent"],
-                                      dests, ports)
-    except InvalidValue as e:
-        raise FaultError(str(e)) from None
+    iface = params.get("interface") or default_interface()
+    if not iface:
+        raise FaultError("interface: no IPv4 default route to take it from; give interface: <name>")
+    iface = interface_name(iface)
+    dests = parse_networks(params.get("destinations"))
+    ports = parse_ports(params.get("ports"))
+    if params["delay_ms"] < 0 or params["jitter_ms"] < 0:
+        raise FaultError("delay_ms, jitter_ms: must be 0 or more")
+    if not 0 <= params["loss_percent"] <= 100:
+        raise FaultError(f"loss_percent: must be within 0-100, got {params['loss_percent']}")
+    if not (params["delay_ms"] or params["jitter_ms"] or params["loss_percent"]):
+        raise FaultError("delay_ms, jitter_ms, loss_percent: all are 0; nothing to inject")
+    commands = tc_inject_commands(iface, params["delay_ms"], params["jitter_ms"], params["loss_percent"],
+                                  dests, ports)
     rc, out, err = run(tc_show_root(iface))
     if rc == 127:
         raise FaultError("network_latency: tc is not installed on this host (Debian/Ubuntu: iproute2)")
@@ -200,17 +214,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(
-        interface=dict(type="str"),
-        delay_ms=dict(type="int", default=200),
-        jitter_ms=dict(type="int", default=0),
-        loss_percent=dict(type="float", default=0),
-        destinations=dict(type="list", elements="str"),
-        ports=dict(type="list", elements="int"),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "network_latency", plan)
+    run_fault_module("network_latency", OPTIONS, plan)
 
 
 if __name__ == "__main__":

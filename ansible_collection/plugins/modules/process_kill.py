@@ -104,6 +104,18 @@ started_at:
   description: When the signals were sent (ISO-8601 UTC).
   returned: success
   type: str
+recovered:
+  description: Ids of faults whose watchdog had died and that this run reverted.
+  returned: success
+  type: list
+  elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 """
 
 import os
@@ -113,21 +125,21 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
-    InvalidValue,
-    parse_signal,
-)
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
-    RecordStore,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import parse_signal
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.lifecycle import housekeeping
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import (
     all_pids,
     cmdline,
     is_kernel_thread,
-    new_fault_id,
     proc_stat,
     protected_processes,
-    recover_orphans,
-    utc_iso,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.records import (
+    RECORD_DIR,
+    RecordStore,
+    new_fault_id,
 )
 
 
@@ -173,7 +185,7 @@ def main():
             signal=dict(type="str", default="SIGTERM"),
             count=dict(type="int", default=0),
             force=dict(type="bool", default=False),
-            record_dir=dict(type="path", default="/run/chaos-faults"),
+            record_dir=dict(type="path", default=RECORD_DIR),
         ),
         required_one_of=[("name", "pattern", "pid")],
         mutually_exclusive=[("name", "pattern", "pid")],
@@ -190,7 +202,7 @@ def main():
             except re.error as e:
                 raise FaultError(f"pattern: not a valid regular expression: {e}") from None
         store = RecordStore(params["record_dir"])
-        recovered = [] if module.check_mode else recover_orphans(store)
+        house = housekeeping(store, module.check_mode)
         targets, refused = select_processes(params)
         if params["pid"] is not None and refused:
             raise FaultError(f"pid: refusing to signal {params['pid']}: {refused[0]['reason']} "
@@ -199,14 +211,14 @@ def main():
             what = {k: params[k] for k in ("name", "pattern", "pid") if params[k] is not None}
             extra = f"; refused: {[(p['pid'], p['reason']) for p in refused]}" if refused else ""
             raise FaultError(f"no process matches {what}{extra}")
-    except (FaultError, InvalidValue) as e:
+    except FaultError as e:
         module.fail_json(msg=str(e), fault="process_kill")
     signame = signal_mod.Signals(signum).name
     public = [{k: p[k] for k in ("pid", "name", "cmdline")} for p in targets]
     refused_public = [{k: p[k] for k in ("pid", "name", "cmdline", "reason")} for p in refused]
     if module.check_mode:
         module.exit_json(changed=True, fault="process_kill", killed=public, refused=refused_public,
-                         injected=dict(signal=signame, killed=public))
+                         injected=dict(signal=signame, killed=public), **house)
     killed = []
     now = time.time()
     for p in targets:
@@ -226,8 +238,7 @@ def main():
                   reverted_at=None, reverted_by=None, guard_violation=None, watchdog_pid=None)
     store.write(record)
     module.exit_json(changed=bool(killed), fault_id=fault_id, fault="process_kill", injected=injected,
-                     killed=killed, refused=refused_public, started_at=record["started_at"],
-                     recovered=recovered)
+                     killed=killed, refused=refused_public, started_at=record["started_at"], **house)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,13 @@ recovered:
   returned: success
   type: list
   elements: str
+swept:
+  description:
+    - Half-written records (C(<fault_id>.json.<pid>.tmp)) this run removed; a writer killed between
+      writing and renaming a record leaves one.
+  returned: success
+  type: list
+  elements: str
 injected:
   description: What was stopped.
   returned: state=present
@@ -98,29 +105,29 @@ injected:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.chaos.faults.plugins.module_utils.host_fault_commands import (
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.ansible_driver import (
+    run_fault_module,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.commands import (
     PROTECTED_UNITS,
-    InvalidValue,
     unit_name,
 )
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import (
-    FaultError,
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.errors import FaultError
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.refusals import (
     refuse_unless_force,
+)
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.runner import (
     run,
     run_checked,
-    run_timed_fault,
-    timed_fault_argument_spec,
 )
+
+OPTIONS = dict(name=dict(type="str"))
 
 
 def plan(params, duration):
     if not params.get("name"):
         raise FaultError("name: required with state=present (a systemd unit such as nginx.service)")
-    try:
-        unit = unit_name(params["name"])
-    except InvalidValue as e:
-        raise FaultError(str(e)) from None
+    unit = unit_name(params["name"])
     if not os.path.isdir("/run/systemd/system"):
         raise FaultError("service_stop: systemd is not running on this host (needs systemd as PID 1)")
     refuse_unless_force(params, unit in PROTECTED_UNITS,
@@ -141,10 +148,7 @@ def plan(params, duration):
 
 
 def main():
-    spec = timed_fault_argument_spec()
-    spec.update(name=dict(type="str"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_timed_fault(module, "service_stop", plan)
+    run_fault_module("service_stop", OPTIONS, plan)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import utc_iso
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
 from ansible_collections.chaos.faults.plugins.module_utils.probe_runner import most_samples
 from ansible_collections.chaos.faults.plugins.module_utils.probe_samples import certain_violation
 from ansible_collections.chaos.faults.plugins.plugin_utils.probe_set import ProbeRun, sample_all

@@ -16,17 +16,10 @@ import yaml
 GROUP = "host_faults"
 PREFIX = "chaos.faults."
 RUNTIME_YML = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"
-# Used only while meta/runtime.yml has no host_faults group yet.
-FALLBACK = (
-    "cpu_stress",
-    "memory_stress",
-    "io_stress",
-    "disk_fill",
-    "process_kill",
-    "service_stop",
-    "network_latency",
-    "network_blackhole",
-)
+
+
+class RegistryError(Exception):
+    """meta/runtime.yml lists no host faults: the collection is broken, not the playbook."""
 
 
 @functools.cache
@@ -34,11 +27,11 @@ def host_faults(runtime_yml: Path = RUNTIME_YML) -> tuple[str, ...]:
     """The short names of the host-fault modules, in the order the group lists them."""
     try:
         data = yaml.safe_load(runtime_yml.read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        return FALLBACK
-    group = (data.get("action_groups") or {}).get(GROUP)
-    if not group:
-        return FALLBACK
+    except (OSError, yaml.YAMLError) as e:
+        raise RegistryError(f"chaos.faults: cannot read {runtime_yml}: {e}") from None
+    group = (data.get("action_groups") or {}).get(GROUP) or []
     # entries are module names, short or fully qualified; a `metadata` entry is a dict
-    names = [e[len(PREFIX) :] if e.startswith(PREFIX) else e for e in group if isinstance(e, str)]
-    return tuple(names) or FALLBACK
+    names = tuple(e[len(PREFIX) :] if e.startswith(PREFIX) else e for e in group if isinstance(e, str))
+    if not names:
+        raise RegistryError(f"chaos.faults: {runtime_yml} has no '{GROUP}' action group listing the faults")
+    return names

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ansible_collections.chaos.faults.plugins.plugin_utils.fault_registry import host_faults
+from ansible_collections.chaos.faults.plugins.plugin_utils.fault_registry import RegistryError, host_faults
 
 # Options of a fault module that the game day sets itself.
 ROLE_OWNED_ARGS = ("state", "fault_id")
@@ -24,7 +24,10 @@ class FaultDefinitionError(ValueError):
 
 def check_faults(faults: Sequence[Any], where: str = "game_day_faults") -> None:
     """Raise FaultDefinitionError for the first entry the game day cannot inject."""
-    known = host_faults()
+    try:
+        known = host_faults()
+    except RegistryError as e:
+        raise FaultDefinitionError(str(e)) from None
     for i, fault in enumerate(faults or []):
         label = f"{where}[{i}]"
         if not isinstance(fault, Mapping):

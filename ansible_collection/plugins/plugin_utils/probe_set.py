@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible_collections.chaos.faults.plugins.module_utils.host_faults import utc_iso
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import utc_iso
 from ansible_collections.chaos.faults.plugins.module_utils.probe_runner import (
     PROBE_ONE_OF,
     PROBE_OPTIONS,

@@ -13,6 +13,8 @@ import ipaddress
 import re
 import signal
 
+from .errors import InvalidValue
+
 SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
 _UNIT_RE = re.compile(r"^[A-Za-z0-9:_.@\\-]+$")
@@ -39,10 +41,6 @@ PROTECTED_UNITS = frozenset(
         "NetworkManager.service",
     ]
 )
-
-
-class InvalidValue(ValueError):
-    """A user value that cannot be used; the message names the field and the fix."""
 
 
 def parse_size(value: object, field: str = "size") -> int:
