@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .catalog import Catalog, catalog
-from .durations import format_duration, parse_duration
+from .durations import format_duration
 from .iam import required_actions
 from .model import Target, TemplateSpec
 from .problems import Problem
+from .timeline import Timeline, action_seconds, timeline
+
+__all__ = ["Timeline", "action_seconds", "blast_radius", "describe_selection", "explain", "timeline"]
 
 _COUNT = re.compile(r"^COUNT\((\d+)\)$")
 _PERCENT = re.compile(r"^PERCENT\((\d+)\)$")
@@ -27,46 +29,6 @@ def _total(seconds: float) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def action_seconds(spec: TemplateSpec, name: str, cat: Catalog | None = None) -> float:
-    """How long an action runs at most (0 for actions that complete when their API call returns)."""
-    cat = cat or catalog()
-    action = spec.actions[name]
-    aspec = cat.actions.get(action.action_id)
-    param = aspec.duration_parameter if aspec else "duration"
-    if param and param in action.parameters:
-        return parse_duration(action.parameters[param]) or 0.0
-    return 0.0
-
-
-@dataclass(frozen=True)
-class Timeline:
-    start: dict[str, float]  # seconds after experiment start, at the latest
-    end: dict[str, float]
-    critical_path: list[str]
-    total_seconds: float
-
-
-def timeline(spec: TemplateSpec, cat: Catalog | None = None) -> Timeline:
-    """Latest start/end of every action along startAfter, and the longest path through them."""
-    cat = cat or catalog()
-    start: dict[str, float] = {}
-    end: dict[str, float] = {}
-    via: dict[str, str | None] = {}
-    for name in spec.action_order():
-        deps = [d for d in spec.actions[name].start_after if d in end]
-        latest = max(deps, key=lambda d: end[d], default=None)
-        start[name] = end[latest] if latest else 0.0
-        via[name] = latest
-        end[name] = start[name] + action_seconds(spec, name, cat)
-    if not end:
-        return Timeline({}, {}, [], 0.0)
-    last = max(end, key=lambda n: (end[n], n))
-    path = [last]
-    while via.get(path[-1]):
-        path.append(via[path[-1]])  # type: ignore[arg-type]
-    return Timeline(start, end, list(reversed(path)), end[last])
 
 
 def describe_selection(target: Target) -> str:

@@ -75,12 +75,20 @@ def _parse(text: str, source: str) -> tuple[Any, list[Problem]]:
         return None, [Problem("", f"{source}: not valid YAML: {e}")]
 
 
+def parse_document(text: str, source: str = "<string>") -> tuple[Any, list[Problem]]:
+    """YAML or JSON text -> plain data (safe loader, duplicate keys refused), or the problems. Never raises.
+
+    The one parser for every document the project reads from users (templates, guardrail policies).
+    """
+    try:
+        return _parse(text, source)
+    except Exception as e:  # the parser must never take the caller down
+        return None, [Problem("", f"{source}: could not be parsed: {e}")]
+
+
 def load_text(text: str, source: str = "<string>") -> LoadResult:
     """Parse YAML or JSON text and validate it. Never raises."""
-    try:
-        data, problems = _parse(text, source)
-    except Exception as e:  # the parser must never take the caller down
-        return LoadResult(None, None, [Problem("", f"{source}: could not be parsed: {e}")])
+    data, problems = parse_document(text, source)
     if problems:
         return LoadResult(None, None, problems)
     if not isinstance(data, Mapping):
