@@ -1,9 +1,10 @@
 """`chaos-pulumi`: review experiment templates before anything is applied.
 
-chaos-pulumi validate PATH... [--format text|json]   exit 0 valid, 1 errors, 2 usage
-chaos-pulumi explain PATH                            Markdown for a pull request
+chaos-pulumi validate PATH... [--format text|json] [--policy FILE|none]   exit 0 valid, 1 errors, 2 usage
+chaos-pulumi explain PATH [--policy FILE|none]       Markdown for a pull request
 chaos-pulumi iam-policy PATH [--trust-policy]        least-privilege policy for the role
 chaos-pulumi catalog list | refresh                  the FIS action catalog
+chaos-pulumi policy-pack | policy show [PATH]        the guardrails: CrossGuard pack, policy in force
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from chaos_pulumi import __version__
+from chaos_pulumi import __version__, policy_cli
 from chaos_pulumi.spec import LoadResult, Problem, catalog, has_errors, load_file
 from chaos_pulumi.spec.catalog import CATALOG_ENV
 from chaos_pulumi.spec.explain import explain
@@ -61,29 +62,47 @@ def _counts(problems: list[Problem]) -> str:
 def _print_problems(result_file: str, problems: list[Problem], out: TextIO) -> None:
     for p in problems:
         where = p.path or "(file)"
-        print(f"  {p.severity:<7} {where}: {p.message}", file=out)
+        rule = f"[{p.rule}] " if p.rule else ""
+        print(f"  {p.severity:<7} {where}: {rule}{p.message}", file=out)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     files = _expand(args.paths)
+    guard = policy_cli.PolicyResolver(args.policy, args.role_trust_policy)
+    choices = {f: guard.choice(f) for f in files}
+    if guard.broken():
+        for choice in guard.broken():
+            policy_cli.print_policy_problems(choice, out)
+        return EXIT_USAGE
     results: list[tuple[Path, LoadResult]] = [(f, load_file(f)) for f in files]
+    evaluations = {}
+    for f, r in results:
+        if r.spec is not None and not has_errors(r.problems):
+            evaluations[f] = policy_cli.check(r.spec, choices[f], guard)
+            r.problems = [*r.problems, *evaluations[f].problems]
     if args.format == "json":
-        doc = [
-            {
+        doc = []
+        for f, r in results:
+            entry: dict = {
                 "file": str(f),
                 "valid": r.spec is not None and not has_errors(r.problems),
                 "problems": [p.to_dict() for p in r.problems],
             }
-            for f, r in results
-        ]
+            waivers = policy_cli.waivers_json(evaluations[f]) if f in evaluations else []
+            if waivers:
+                entry["waivers"] = waivers
+            doc.append(entry)
         print(json.dumps(doc, indent=2), file=out)
     else:
+        print(policy_cli.policy_line(list(choices.values())), file=out)
         for f, r in results:
             valid = r.spec is not None and not has_errors(r.problems)
             status = "valid" if valid else "INVALID"
             counts = _counts(r.problems)
             print(f"{f}: {status}" + (f" ({counts})" if counts else ""), file=out)
             _print_problems(str(f), r.problems, out)
+            for line in policy_cli.waiver_lines(evaluations[f]) if f in evaluations else ():
+                print(line, file=out)
         bad = sum(1 for _, r in results if r.spec is None or has_errors(r.problems))
         print(f"{len(results) - bad} of {len(results)} valid", file=out)
     failed = any(r.spec is None or has_errors(r.problems) for _, r in results)
@@ -105,11 +124,16 @@ def _load_one(path: str, err: TextIO) -> LoadResult | None:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    guard = policy_cli.PolicyResolver(args.policy, args.role_trust_policy)
+    choice = guard.choice(Path(args.path))
+    if not choice.ok:
+        policy_cli.print_policy_problems(choice, err)
+        return EXIT_USAGE
     result = _load_one(args.path, err)
     if result is None:
         return EXIT_INVALID
     assert result.spec is not None
-    out.write(explain(result.spec, result.problems))
+    out.write(explain(result.spec, result.problems, guardrails=policy_cli.check(result.spec, choice, guard)))
     return EXIT_OK
 
 
@@ -211,9 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", metavar="PATH", help="template files or directories of them")
     v.add_argument("--format", choices=("text", "json"), default="text")
     v.add_argument("--strict", action="store_true", help="warnings fail too (exit 1), e.g. for CI")
+    policy_cli.add_policy_options(v)
 
     e = sub.add_parser("explain", help="Markdown review of a template for a pull request")
     e.add_argument("path", metavar="PATH")
+    policy_cli.add_policy_options(e)
 
     i = sub.add_parser("iam-policy", help="least-privilege IAM policy for the experiment role")
     i.add_argument("path", metavar="PATH", nargs="?")
@@ -230,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--region", default=None)
     cr.add_argument("--profile", default=None)
     cr.add_argument("--output", "-o", default="-", help="file to write (.yaml or .json); '-' for stdout")
+    policy_cli.add_commands(sub)
     return parser
 
 
@@ -248,7 +275,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                 raise UsageError(f"--catalog {args.catalog}: no such file")
             os.environ[CATALOG_ENV] = str(Path(args.catalog).resolve())
         return _dispatch(args, parser, out, err)
-    except UsageError as e:
+    except (UsageError, policy_cli.PolicyUsageError) as e:
         print(f"chaos-pulumi: error: {e}", file=err)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -277,6 +304,9 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, out: Te
         return cmd_catalog_show(args, out)
     if args.command == "catalog" and args.catalog_command == "refresh":
         return cmd_catalog_refresh(args, out, err)
+    code = policy_cli.dispatch(args, out, err)
+    if code is not None:
+        return code
     parser.print_usage(err)
     return EXIT_USAGE
 
