@@ -48,37 +48,28 @@ WAIVED_POLICY = "waived"
 _LEVELS = {"error": EnforcementLevel.MANDATORY, "warning": EnforcementLevel.ADVISORY}
 
 
-class TemplateProps:
-    """The ``template`` input of one resource as plain data, and the paths of its values not known yet."""
+class Plain:
+    """Proxied props of pulumi-policy -> plain dicts and lists, recording the paths not known yet."""
 
-    def __init__(self, props: Mapping[str, Any]) -> None:
+    def __init__(self) -> None:
         self.unknown: list[str] = []
         self.unknown_error: UnknownValueError | None = None
-        try:
-            raw = props["template"]
-        except UnknownValueError as e:
-            raw, self.unknown, self.unknown_error = {}, [""], e
-        except KeyError:
-            raw = {}
-        data = self._plain(raw, "")
-        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
 
-    def _plain(self, value: Any, path: str) -> Any:
-        """Proxies of pulumi-policy -> dicts and lists; an unknown value is recorded and left out."""
+    def read(self, value: Any, path: str = "") -> Any:
         if isinstance(value, Mapping):
             out = {}
             for key in list(value):
                 child = f"{path}.{key}" if path else str(key)
                 item = self._get(value, key, child)
                 if item is not _MISSING:
-                    out[str(key)] = self._plain(item, child)
+                    out[str(key)] = self.read(item, child)
             return out
         if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
             items = []
             for i in range(len(value)):
                 item = self._get(value, i, f"{path}.{i}")
                 if item is not _MISSING:
-                    items.append(self._plain(item, f"{path}.{i}"))
+                    items.append(self.read(item, f"{path}.{i}"))
             return items
         if isinstance(value, float) and value.is_integer():
             return int(value)  # Pulumi sends every number as a float
@@ -91,6 +82,17 @@ class TemplateProps:
             self.unknown.append(path)
             self.unknown_error = self.unknown_error or e
             return _MISSING
+
+
+class TemplateProps(Plain):
+    """The ``template`` input of one resource as plain data, and the paths of its values not known yet."""
+
+    def __init__(self, props: Mapping[str, Any]) -> None:
+        super().__init__()
+        # `in` on a pulumi-policy proxy reads the value (and raises if unknown); its keys do not.
+        raw = self._get(props, "template", "") if "template" in list(props) else {}
+        data = {} if raw is _MISSING else self.read(raw)
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
 
 
 _MISSING = object()
@@ -193,7 +195,9 @@ def role_trust_document(template: Any, resources: Sequence[Any], by_urn: Mapping
         roles = [r for r in resources if r.resource_type == ROLE_TYPE and _get(r.props, "arn") == arn]
     for role in roles:
         document = _get(role.props, "assumeRolePolicy")
-        if document is not None:
+        plain = Plain()
+        document = plain.read(document)
+        if document is not None and not plain.unknown:
             return document
     return None
 
