@@ -49,6 +49,11 @@ class Benchmark:
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("validator", "validator throughput on AWS's public template shapes", "bench.bench_validator"),
     Benchmark(
+        "policy",
+        "guardrail policy evaluation per template vs validate alone",
+        "bench.bench_policy",
+    ),
+    Benchmark(
         "validator_vs_botocore",
         "our validator vs botocore's parameter check (what boto3 validates anyway)",
         "bench.bench_validator_vs_botocore",

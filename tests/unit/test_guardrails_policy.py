@@ -116,6 +116,7 @@ def test_selection_cap_without_the_rule_is_unlimited() -> None:
         ("version: 1\nrules: {max_duraton: PT1H}", "rules.max_duraton", "did you mean 'max_duration'"),
         ("version: 1\nrules: {max_duration: 1 hour}", "rules.max_duration", "PT30M, PT1H"),
         ("version: 1\nrules: {max_duration: true}", "rules.max_duration", "needs a value"),
+        ("version: 1\nrules: {max_duration: {maxx: PT1H}}", "rules.max_duration.maxx", "did you mean 'max'"),
         ("version: 1\nrules: {max_duration: {level: warning}}", "rules.max_duration.max", "is required"),
         (
             "version: 1\nrules: {stop_condition_required: yes please}",

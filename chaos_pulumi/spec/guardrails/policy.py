@@ -20,6 +20,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from ..catalog import Catalog, catalog
@@ -37,6 +38,7 @@ LEVELS = ("error", "warning")
 TOP_KEYS = ("version", "name", "description", "extends", "waiver_tag", "rules")
 COMMON_KEYS = ("level", "waivable")
 _DEFAULTS_FILE = "guardrails-safe-defaults.yaml"
+_MAPPING_VALUES = frozenset({"required_tags", "max_selection"})  # rules whose short form is a mapping
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def _read_policy(data: Any, source: str, reader: Reader, cat: Catalog) -> Policy
     ordered = {r: base[r] for r in RULES if r in base}
     return Policy(
         name=name,
-        rules=ordered,
+        rules=MappingProxyType(ordered),  # read-only: the cached safe defaults are shared
         waiver_tag=waiver_tag or DEFAULT_WAIVER_TAG,
         description=description,
         source=source,
@@ -172,9 +174,7 @@ def _read_rule(rule_id: str, value: Any, path: str, reader: Reader, cat: Catalog
             reader.error(path, f"needs a value, e.g. {_example(rule_id)} (or false to turn it off)")
             return None
         return RuleConfig(rule_id, rule.parse(None, path, reader, cat))
-    if isinstance(value, Mapping) and (
-        rule.value_key is None or rule.value_key in value or _common_only(value)
-    ):
+    if isinstance(value, Mapping) and _long_form(rule_id, value):
         allowed = ("enabled", *COMMON_KEYS, *((rule.value_key,) if rule.value_key else ()))
         if not reader.unknown_keys(path, value, allowed):
             return None
@@ -209,9 +209,16 @@ def _read_rule(rule_id: str, value: Any, path: str, reader: Reader, cat: Catalog
     return RuleConfig(rule_id, params, level, waivable)
 
 
-def _common_only(value: Mapping[str, Any]) -> bool:
-    """A mapping of only enabled/level/waivable (the value missing): read as the long form, to say so."""
-    return bool(value) and all(k in ("enabled", *COMMON_KEYS) for k in value)
+def _long_form(rule_id: str, value: Mapping[str, Any]) -> bool:
+    """Whether a mapping is the rule's long form (value key, level, waivable) or its value itself.
+
+    Only required_tags and max_selection take a mapping as their value; for them a mapping is the long
+    form when it has the value key or one of the common keys.
+    """
+    rule = RULES[rule_id]
+    if rule.value_key is None or rule_id not in _MAPPING_VALUES:
+        return True
+    return rule.value_key in value or any(k in value for k in ("enabled", *COMMON_KEYS))
 
 
 def _example(rule_id: str) -> str:

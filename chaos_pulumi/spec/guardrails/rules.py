@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -40,7 +40,6 @@ class Subject:
     spec: TemplateSpec
     catalog: Catalog
     role_trust_policy: Any = None  # the experiment role's trust policy document, when known
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def timeline(self) -> Timeline:
