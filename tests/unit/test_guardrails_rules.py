@@ -309,3 +309,15 @@ def test_evaluation_never_raises_and_problems_point_into_the_template(template) 
 
 def test_alarm_fixture_is_the_one_validators_accept() -> None:
     assert ALARM.startswith("arn:aws:cloudwatch:")
+
+
+def test_the_trust_policy_we_would_generate_passes_role_trust() -> None:
+    from chaos_pulumi.spec.guardrails.trust import trust_policy, trust_problems
+
+    document = trust_policy("arn:aws-us-gov:iam::210987654321:role/fis", region="us-gov-west-1")
+    assert trust_problems(document, "arn:aws-us-gov:iam::210987654321:role/fis") == []
+    condition = document["Statement"][0]["Condition"]
+    assert (
+        condition["ArnLike"]["aws:SourceArn"] == "arn:aws-us-gov:fis:us-gov-west-1:210987654321:experiment/*"
+    )
+    assert run(base_template(), role_trust_policy=trust_policy(base_template()["roleArn"])).passed

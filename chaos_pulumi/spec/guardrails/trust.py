@@ -71,9 +71,33 @@ def trust_problems(document: Any, role_arn: str) -> list[str]:
     return found
 
 
-def _condition_hint(role_arn: str) -> str:
+def trust_policy(role_arn: str, region: str = "*") -> dict[str, Any]:
+    """A trust policy for the experiment role that ``role_trust`` accepts: FIS, for this account's
+    experiments only (``region`` narrows it to one Region's experiments)."""
+    partition, account = _partition_account(role_arn)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": FIS_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:fis:{region}:{account}:experiment/*"},
+                },
+            }
+        ],
+    }
+
+
+def _partition_account(role_arn: str) -> tuple[str, str]:
     m = _ROLE_ARN.match(role_arn)
-    partition, account = (m.group(1), m.group(2)) if m else ("aws", "<account>")
+    return (m.group(1), m.group(2)) if m else ("aws", "<account>")
+
+
+def _condition_hint(role_arn: str) -> str:
+    partition, account = _partition_account(role_arn)
     return (
         f'"Condition": {{"StringEquals": {{"aws:SourceAccount": "{account}"}}, '
         f'"ArnLike": {{"aws:SourceArn": "arn:{partition}:fis:<region>:{account}:experiment/*"}}}}'
