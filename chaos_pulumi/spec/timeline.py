@@ -6,6 +6,7 @@ the guardrail rules ``max_duration`` / ``max_action_duration``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .catalog import Catalog, catalog
@@ -18,8 +19,13 @@ def action_seconds(spec: TemplateSpec, name: str, cat: Catalog | None = None) ->
     action = spec.actions[name]
     param = duration_parameter(action.action_id, cat)
     if param and param in action.parameters:
-        return parse_duration(action.parameters[param]) or 0.0
+        return _seconds(action.parameters[param])
     return 0.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _seconds(text: str) -> float:
+    return parse_duration(text) or 0.0  # the same few durations recur in every template
 
 
 def duration_parameter(action_id: str, cat: Catalog | None = None) -> str | None:
@@ -38,17 +44,41 @@ class Timeline:
 
 
 def timeline(spec: TemplateSpec, cat: Catalog | None = None) -> Timeline:
-    """Latest start/end of every action along startAfter, and the longest path through them."""
+    """Latest start/end of every action along startAfter, and the longest path through them.
+
+    Each action starts when the last of the actions it starts after has ended; actions caught in a
+    startAfter cycle (the validator rejects those) are left out, as ``action_order`` leaves them out.
+    """
     cat = cat or catalog()
+    actions = spec.actions
+    if not any(a.start_after for a in actions.values()):
+        # Everything starts at once (most templates): no graph to walk.
+        end = {name: action_seconds(spec, name, cat) for name in actions}
+        if not end:
+            return Timeline({}, {}, [], 0.0)
+        last = max(end, key=lambda n: (end[n], n))
+        return Timeline(dict.fromkeys(end, 0.0), end, [last], end[last])
     start: dict[str, float] = {}
-    end: dict[str, float] = {}
+    end = {}
     via: dict[str, str | None] = {}
-    for name in spec.action_order():
-        deps = [d for d in spec.actions[name].start_after if d in end]
-        latest = max(deps, key=lambda d: end[d], default=None)
+    open_: set[str] = set()
+
+    def visit(name: str) -> bool:
+        if name in end:
+            return True
+        if name in open_ or name not in actions:
+            return False
+        open_.add(name)
+        deps = [d for d in actions[name].start_after if visit(d)]
+        open_.discard(name)
+        latest = max(deps, key=end.__getitem__, default=None)
         start[name] = end[latest] if latest else 0.0
         via[name] = latest
         end[name] = start[name] + action_seconds(spec, name, cat)
+        return True
+
+    for name in actions:
+        visit(name)
     if not end:
         return Timeline({}, {}, [], 0.0)
     last = max(end, key=lambda n: (end[n], n))

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 from ..catalog import Catalog, catalog
 from ..model import TemplateSpec
 from ..problems import Problem, Severity, has_errors
-from .policy import Policy
+from .policy import Policy, RuleConfig
 from .reader import suggest
-from .rules import RULES, Finding, NotChecked, Subject
+from .rules import RULES, Finding, NotChecked, Note, Subject
 from .waivers import WAIVER_RULE, Waiver, read_waiver
 
 Status = Literal["pass", "fail", "waived", "off", "not checked", "undecided"]
 _INDEX = re.compile(r"\[(\d+)\]")
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What one rule says about the template. ``note`` describes the template ("this template: 6m")."""
+class Verdict(NamedTuple):
+    """What one rule says about the template. ``note`` describes the template ("this template: 6m").
+
+    A named tuple, not a dataclass: an evaluation makes one per rule, and it must stay cheap.
+    """
 
     rule: str
     status: Status
@@ -32,14 +35,24 @@ class Verdict:
     findings: tuple[Finding, ...] = ()
 
 
+_OFF = {rule: Verdict(rule, "off") for rule in RULES}
+
+
+# What evaluate records per rule: (rule id, status, note, findings, its config or None when off).
+Outcome = tuple[str, Status, Note, tuple[Finding, ...], RuleConfig | None]
+
+
 @dataclass(frozen=True)
 class Evaluation:
     policy: Policy
-    verdicts: tuple[Verdict, ...]
-    problems: tuple[
-        Problem, ...
-    ]  # violations (error or warning as the rule's level says) and waiver problems
+    outcomes: tuple[Outcome, ...] = field(repr=False)
+    problems: tuple[Problem, ...] = ()  # violations (at each rule's level) and waiver problems
     waiver: Waiver | None = None
+
+    @functools.cached_property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        """One verdict per rule, in ``RULES`` order (built on first use: most callers need only problems)."""
+        return _verdicts(self.outcomes)
 
     @property
     def passed(self) -> bool:
@@ -51,6 +64,23 @@ class Evaluation:
     def waived(self, rule: str) -> bool:
         verdict = self.verdict(rule)
         return verdict is not None and verdict.status == "waived"
+
+
+def _verdicts(outcomes: tuple[Outcome, ...] | list[Outcome]) -> tuple[Verdict, ...]:
+    return tuple(
+        Verdict(
+            rule,
+            status,
+            config.requirement(),
+            note if isinstance(note, str) else note(),
+            config.level,
+            config.waivable,
+            findings,
+        )
+        if config is not None
+        else _OFF[rule]
+        for rule, status, note, findings, config in outcomes
+    )
 
 
 def _norm(path: str) -> str:
@@ -78,54 +108,54 @@ def evaluate(
     """
     cat = cat or catalog()
     if not policy.enabled:
-        return Evaluation(policy, tuple(Verdict(r, "off") for r in RULES), ())
+        return Evaluation(policy, tuple((rule, "off", "", (), None) for rule in RULES))
     unknown_paths = [_norm(u) for u in unknown]
     subject = Subject(spec, cat, role_trust_policy)
     waiver, problems = read_waiver(spec.tags, policy.waiver_tag)
-    waiver_undecided = _touches(f"tags.{policy.waiver_tag}", unknown_paths)
+    waiver_undecided = bool(unknown_paths) and _touches(f"tags.{policy.waiver_tag}", unknown_paths)
     if waiver_undecided:
         problems = []
     waived_rules = set(waiver.rules) if waiver else set()
-    verdicts: list[Verdict] = []
-    for rule_id, rule in RULES.items():
-        config = policy.rules.get(rule_id)
+    outcomes: list[Outcome] = []
+    for rule_id, config in policy.plan:
         if config is None:
-            verdicts.append(Verdict(rule_id, "off"))
+            outcomes.append((rule_id, "off", "", (), None))
             continue
-        base = {"requirement": config.requirement(), "level": config.level, "waivable": config.waivable}
         try:
-            findings, note = rule.check(subject, config.params)
+            findings, note = RULES[rule_id].check(subject, config.params)
         except NotChecked as e:
-            verdicts.append(Verdict(rule_id, "not checked", note=str(e), **base))
+            outcomes.append((rule_id, "not checked", str(e), (), config))
             continue
         except Exception as e:  # a rule must never take the caller down, nor pass by crashing
             findings, note = (
                 [Finding("", f"could not be checked ({type(e).__name__}: {e}); report this bug")],
                 "",
             )
-        in_scope_unknown = any(_touches(s, unknown_paths) for s in rule.scope)
-        definite = [f for f in findings if not _touches(f.path, unknown_paths)]
-        if not definite:
-            status: Status = "undecided" if in_scope_unknown else "pass"
-            verdicts.append(Verdict(rule_id, status, note=note, **base))
+        in_scope_unknown = False
+        if unknown_paths:
+            in_scope_unknown = any(_touches(s, unknown_paths) for s in RULES[rule_id].scope)
+            findings = [f for f in findings if not _touches(f.path, unknown_paths)]
+        if not findings:
+            outcomes.append((rule_id, "undecided" if in_scope_unknown else "pass", note, (), config))
             continue
         if config.waivable and (waiver_undecided or rule_id in waived_rules):
-            status = "undecided" if waiver_undecided else "waived"
-            verdicts.append(Verdict(rule_id, status, note=note, findings=tuple(definite), **base))
+            outcomes.append(
+                (rule_id, "undecided" if waiver_undecided else "waived", note, tuple(findings), config)
+            )
             continue
         hint = (
             f' (or waive it visibly: tag {policy.waiver_tag}: "{rule_id}: <reason>")'
             if config.waivable
             else " (this policy does not let a template waive it)"
         )
-        problems += [Problem(f.path, f.message + hint, config.level, rule_id) for f in definite]
-        verdicts.append(Verdict(rule_id, "fail", note=note, findings=tuple(definite), **base))
+        problems += [Problem(f.path, f.message + hint, config.level, rule_id) for f in findings]
+        outcomes.append((rule_id, "fail", note, tuple(findings), config))
     if waiver is not None and not waiver_undecided:
-        problems += _waiver_problems(waiver, policy, verdicts)
-    return Evaluation(policy, tuple(verdicts), tuple(problems), waiver)
+        problems += _waiver_problems(waiver, policy, _verdicts(outcomes))
+    return Evaluation(policy, tuple(outcomes), tuple(problems), waiver)
 
 
-def _waiver_problems(waiver: Waiver, policy: Policy, verdicts: list[Verdict]) -> list[Problem]:
+def _waiver_problems(waiver: Waiver, policy: Policy, verdicts: tuple[Verdict, ...]) -> list[Problem]:
     by_rule = {v.rule: v for v in verdicts}
     out = []
     for rule_id in waiver.rules:

@@ -49,9 +49,13 @@ class RuleConfig:
     params: Any = None
     level: Severity = "error"
     waivable: bool = True
+    _requirement: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def requirement(self) -> str:
-        return RULES[self.rule].describe(self.params)
+        """What the rule requires, in words (formatted once: every evaluation shows it)."""
+        if not self._requirement:
+            self._requirement.append(RULES[self.rule].describe(self.params))
+        return self._requirement[0]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class Policy:
     source: str = "built in"  # where the document came from: a file, or "built in"
     origin: str = ""  # how it was chosen (--policy, $CHAOS_PULUMI_POLICY, chaos-pulumi.yaml, default)
     enabled: bool = True  # False for the `none` policy: guardrails visibly off
+
+    @functools.cached_property
+    def plan(self) -> tuple[tuple[str, RuleConfig | None], ...]:
+        """Every rule id in ``RULES`` order with its config here (None: off), worked out once."""
+        return tuple((rule_id, self.rules.get(rule_id)) for rule_id in RULES)
 
     @classmethod
     def off(cls, origin: str = "") -> Policy:

@@ -8,6 +8,8 @@ what is known (``role_trust`` without the role's trust policy).
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +18,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..durations import format_duration
 from ..model import TemplateSpec
-from ..timeline import Timeline, action_seconds, duration_parameter, timeline
+from ..timeline import Timeline, duration_parameter, timeline
 from . import selection, trust
 from .reader import Reader, join
 
@@ -46,7 +48,10 @@ class Subject:
         return timeline(self.spec, self.catalog)
 
 
-Check = Callable[[Subject, Any], tuple[list[Finding], str]]
+# A check returns its findings and a note about the template: text, or a function making it (notes
+# are shown by explain and the pack only, so they are formatted when asked for).
+Note = str | Callable[[], str]
+Check = Callable[[Subject, Any], tuple[list[Finding], Note]]
 Parse = Callable[[Any, str, Reader, Catalog], Any]
 
 
@@ -75,7 +80,15 @@ class ActionPatterns:
     patterns: tuple[str, ...]
 
     def match(self, action_id: str) -> str | None:
-        return next((p for p in self.patterns if fnmatch.fnmatchcase(action_id, p)), None)
+        """The first pattern ``action_id`` matches, or None (one compiled regex for all patterns)."""
+        if _any_of(self.patterns).match(action_id) is None:
+            return None
+        return next(p for p in self.patterns if fnmatch.fnmatchcase(action_id, p))
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ def _selection_caps(value: Any, path: str, reader: Reader, cat: Catalog) -> Any:
 # ----- checks ----------------------------------------------------------------------------------------
 
 
-def _stop_condition(subject: Subject, params: Any) -> tuple[list[Finding], str]:
+def _stop_condition(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
     alarms = [s for s in subject.spec.stop_conditions if s.source == ALARM_SOURCE and s.value]
     if alarms:
         return [], f"{len(alarms)} alarm{'s' if len(alarms) != 1 else ''}"
@@ -145,9 +158,9 @@ def _stop_condition(subject: Subject, params: Any) -> tuple[list[Finding], str]:
     ], "no alarm"
 
 
-def _max_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], str]:
+def _max_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], Note]:
     tl = subject.timeline
-    note = f"this template: {format_duration(tl.total_seconds)}"
+    note = functools.partial(_note, "this template: ", tl.total_seconds)
     if tl.total_seconds <= params.seconds:
         return [], note
     path = " → ".join(tl.critical_path)
@@ -160,12 +173,13 @@ def _max_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding],
     ], note
 
 
-def _max_action_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], str]:
+def _max_action_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], Note]:
     spec = subject.spec
+    tl = subject.timeline
     findings = []
     longest = 0.0
-    for name in spec.action_order():
-        seconds = action_seconds(spec, name, subject.catalog)
+    for name in tl.end:
+        seconds = tl.end[name] - tl.start[name]
         longest = max(longest, seconds)
         if seconds > params.seconds:
             param = duration_parameter(spec.actions[name].action_id, subject.catalog) or "duration"
@@ -176,7 +190,11 @@ def _max_action_duration(subject: Subject, params: DurationCap) -> tuple[list[Fi
                     f"set {param} to at most {_iso(params.seconds)}",
                 )
             )
-    return findings, f"longest action: {format_duration(longest)}" if longest else "no timed action"
+    return findings, functools.partial(_note, "longest action: ", longest) if longest else "no timed action"
+
+
+def _note(prefix: str, seconds: float) -> str:
+    return prefix + format_duration(seconds)
 
 
 def _iso(seconds: float) -> str:
@@ -186,19 +204,17 @@ def _iso(seconds: float) -> str:
     return "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "") + (f"{sec}S" if sec or s == 0 else "")
 
 
-def _selection(subject: Subject, params: selection.SelectionCaps) -> tuple[list[Finding], str]:
+def _selection(subject: Subject, params: selection.SelectionCaps) -> tuple[list[Finding], Note]:
     findings = []
-    notes = []
-    for name, target in subject.spec.targets.items():
-        cap = params.cap(target.resource_type)
-        problem = selection.check_target(name, target, cap)
-        notes.append(f"{name}: {target.selection_mode}")
+    targets = subject.spec.targets
+    for name, target in targets.items():
+        problem = selection.check_target(name, target, params.cap(target.resource_type))
         if problem:
             findings.append(Finding(f"targets.{name}.selectionMode", problem))
-    return findings, ", ".join(notes) or "no targets"
+    return findings, lambda: ", ".join(f"{n}: {t.selection_mode}" for n, t in targets.items()) or "no targets"
 
 
-def _allowed(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], str]:
+def _allowed(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], Note]:
     findings = [
         Finding(
             f"actions.{name}.actionId",
@@ -211,7 +227,7 @@ def _allowed(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], s
     return findings, f"{len(subject.spec.actions)} action{'s' if len(subject.spec.actions) != 1 else ''}"
 
 
-def _denied(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], str]:
+def _denied(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], Note]:
     findings = []
     for name, action in subject.spec.actions.items():
         hit = params.match(action.action_id)
@@ -226,7 +242,7 @@ def _denied(subject: Subject, params: ActionPatterns) -> tuple[list[Finding], st
     return findings, ""
 
 
-def _required_tags_check(subject: Subject, params: RequiredTags) -> tuple[list[Finding], str]:
+def _required_tags_check(subject: Subject, params: RequiredTags) -> tuple[list[Finding], Note]:
     tags = subject.spec.tags
     findings = []
     for key, allowed in params.tags.items():
@@ -242,7 +258,7 @@ def _required_tags_check(subject: Subject, params: RequiredTags) -> tuple[list[F
     return findings, ""
 
 
-def _logging(subject: Subject, params: Any) -> tuple[list[Finding], str]:
+def _logging(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
     if subject.spec.log_configuration is not None:
         return [], ""
     return [
@@ -254,7 +270,7 @@ def _logging(subject: Subject, params: Any) -> tuple[list[Finding], str]:
     ], ""
 
 
-def _report(subject: Subject, params: Any) -> tuple[list[Finding], str]:
+def _report(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
     report = subject.spec.experiment_report_configuration
     if report is not None and report.s3_output is not None:
         return [], ""
@@ -267,7 +283,7 @@ def _report(subject: Subject, params: Any) -> tuple[list[Finding], str]:
     ], ""
 
 
-def _role_trust(subject: Subject, params: Any) -> tuple[list[Finding], str]:
+def _role_trust(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
     if subject.role_trust_policy is None:
         raise NotChecked("the role's trust policy is not known here")
     problems = trust.trust_problems(subject.role_trust_policy, subject.spec.role_arn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Target
@@ -47,8 +47,15 @@ class SelectionCaps:
     """The rule's parameters: resource-type pattern -> the cap keys that entry sets."""
 
     entries: Mapping[str, Mapping[str, Any]]
+    _caps: dict[str, SelectionCap] = field(default_factory=dict, compare=False, repr=False)
 
     def cap(self, resource_type: str) -> SelectionCap:
+        found = self._caps.get(resource_type)
+        if found is None:
+            found = self._caps[resource_type] = self._resolve(resource_type)
+        return found
+
+    def _resolve(self, resource_type: str) -> SelectionCap:
         merged: dict[str, Any] = {}
         matched = []
         if "*" in self.entries:
