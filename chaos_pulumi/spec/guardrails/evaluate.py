@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from ..catalog import Catalog, catalog
 from ..model import TemplateSpec
@@ -20,11 +20,9 @@ Status = Literal["pass", "fail", "waived", "off", "not checked", "undecided"]
 _INDEX = re.compile(r"\[(\d+)\]")
 
 
-class Verdict(NamedTuple):
-    """What one rule says about the template. ``note`` describes the template ("this template: 6m").
-
-    A named tuple, not a dataclass: an evaluation makes one per rule, and it must stay cheap.
-    """
+@dataclass(frozen=True)
+class Verdict:
+    """What one rule says about the template. ``note`` describes the template ("this template: 6m")."""
 
     rule: str
     status: Status
