@@ -126,13 +126,15 @@ class Guardrails:
         report: Callable[..., None],
         urn: str | None = None,
     ) -> None:
-        """Report ``rule``'s violations; an undecided rule raises the SDK's 'not known at preview'."""
+        """Report ``rule``'s violations; an undecided rule of one resource raises the SDK's 'not known
+        at preview' (a stack policy passes ``urn`` and skips undecided templates instead)."""
         for problem in result.problems:
             if problem.rule == rule:
                 text = f"{problem.path}: {problem.message}" if problem.path else problem.message
                 report(f"[{rule}] {text} (policy {result.policy.name})", urn)
         verdict = result.verdict(rule)
-        if verdict is not None and verdict.status == "undecided" and template.unknown_error is not None:
+        undecided = verdict is not None and verdict.status == "undecided"
+        if undecided and urn is None and template.unknown_error is not None:
             raise template.unknown_error
 
 

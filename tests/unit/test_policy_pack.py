@@ -119,6 +119,19 @@ def test_role_trust_reads_the_stacks_role(via: str) -> None:
     assert message.endswith("(policy safe-defaults)")
 
 
+def test_role_trust_is_decided_while_the_role_arn_is_unknown() -> None:
+    role = resource(
+        ROLE_TYPE, "fis-role", {"arn": UNKNOWN_STRING_VALUE, "assumeRolePolicy": json.dumps(LOOSE)}
+    )
+    document = base_template()
+    document["roleArn"] = UNKNOWN_STRING_VALUE  # role.arn at the first preview
+    template = resource(
+        TEMPLATE_TYPE, "web", {"template": document}, property_dependencies={"template": [role]}
+    )
+    (message, urn), *_ = run_stack_policy(role_trust(PolicyChoice(safe_defaults())), [role, template])
+    assert urn == template.urn and "without aws:SourceAccount and aws:SourceArn" in message
+
+
 def test_role_trust_passes_a_limited_role_and_skips_roles_it_cannot_see() -> None:
     good = resource(ROLE_TYPE, "fis-role", {"arn": ROLE, "assumeRolePolicy": TRUST})
     template = resource(TEMPLATE_TYPE, "web", {"template": base_template()}, dependencies=[good])

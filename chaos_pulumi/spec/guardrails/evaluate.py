@@ -130,8 +130,9 @@ def evaluate(
                 "",
             )
         in_scope_unknown = False
-        if unknown_paths:
-            in_scope_unknown = any(_touches(s, unknown_paths) for s in RULES[rule_id].scope)
+        scope = RULES[rule_id].scope
+        if unknown_paths and scope:
+            in_scope_unknown = any(_touches(s, unknown_paths) for s in scope)
             findings = [f for f in findings if not _touches(f.path, unknown_paths)]
         if not findings:
             outcomes.append((rule_id, "undecided" if in_scope_unknown else "pass", note, (), config))

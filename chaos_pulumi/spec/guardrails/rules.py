@@ -63,7 +63,9 @@ class Rule:
     parse: Parse
     describe: Callable[[Any], str]  # parameters -> what the rule requires, for explain and the pack
     check: Check
-    scope: tuple[str, ...]  # the template fields it reads: an unknown one there leaves it undecided
+    # The template fields it reads: an unknown one there leaves it undecided. Empty for role_trust, which
+    # judges the role's trust policy (roleArn only says where to point).
+    scope: tuple[str, ...]
 
 
 # ----- parameters ------------------------------------------------------------------------------------
@@ -303,7 +305,7 @@ def _rule(
     check: Check,
     scope: str,
 ) -> Rule:
-    return Rule(id, title, value_key, parse, describe, check, (scope,))
+    return Rule(id, title, value_key, parse, describe, check, (scope,) if scope else ())
 
 
 RULES: dict[str, Rule] = {
@@ -399,7 +401,7 @@ RULES: dict[str, Rule] = {
             _no_params,
             lambda p: "role trust limited by aws:SourceAccount and aws:SourceArn",
             _role_trust,
-            "roleArn",
+            "",
         ),
     )
 }
