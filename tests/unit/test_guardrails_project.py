@@ -52,9 +52,9 @@ def test_no_configuration_means_the_safe_defaults_said_so(
 ) -> None:
     monkeypatch.delenv(POLICY_ENV, raising=False)
     choice = resolve_policy(start=tmp_path, environ={})
-    if choice.config_file is None:  # a chaos-pulumi.yaml above the test's tmp dir would be found instead
-        assert choice.policy.name == "safe-defaults"
-        assert choice.policy.origin == f"the default (no --policy, ${POLICY_ENV} or chaos-pulumi.yaml)"
+    assert choice.config_file is None, "a chaos-pulumi.yaml above the test's tmp dir is in the way"
+    assert choice.ok and choice.policy.name == "safe-defaults"
+    assert choice.policy.origin == f"the default (no --policy, ${POLICY_ENV} or chaos-pulumi.yaml)"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from chaos_pulumi.spec import TemplateSpec, load_file, validate
 from chaos_pulumi.spec.guardrails import Policy, evaluate, parse_policy, safe_defaults
 
-from ._spec_fixtures import ALARM, EXAMPLES, base_template
+from ._spec_fixtures import EXAMPLES, base_template
 from ._spec_strategies import valid_templates
 
 FIS_TRUST_OK = {
@@ -305,10 +305,6 @@ def test_evaluation_never_raises_and_problems_point_into_the_template(template) 
     assert {v.rule for v in result.verdicts} >= {"stop_condition_required", "max_selection"}
     if spec.stop_conditions and all(s.source == "aws:cloudwatch:alarm" for s in spec.stop_conditions):
         assert result.verdict("stop_condition_required").status == "pass"
-
-
-def test_alarm_fixture_is_the_one_validators_accept() -> None:
-    assert ALARM.startswith("arn:aws:cloudwatch:")
 
 
 def test_the_trust_policy_we_would_generate_passes_role_trust() -> None:
