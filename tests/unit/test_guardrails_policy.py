@@ -218,3 +218,22 @@ def test_many_bad_entries_stop_at_a_bounded_number_of_problems() -> None:
     data = {"version": 1, "rules": {f"rule{i}": True for i in range(900)}}
     policy, problems = parse_policy(data, "many.yaml")
     assert policy is None and 0 < len(problems) <= 100
+
+
+def test_the_example_production_policy_reads_cleanly_and_judges_the_examples() -> None:
+    from chaos_pulumi.spec import load_file
+    from chaos_pulumi.spec.guardrails import evaluate
+
+    from ._spec_fixtures import EXAMPLES, ROOT
+
+    policy, problems = load_policy_file(ROOT / "examples" / "guardrails" / "production.yaml")
+    assert problems == [] and policy is not None and policy.name == "production"
+    verdicts = {p.name: evaluate(load_file(p).spec, policy) for p in EXAMPLES}
+    # ssm-cpu-stress takes half of the API instances: more than production's 25 %.
+    assert [(x.path, x.rule, x.severity) for x in verdicts["ssm-cpu-stress.yaml"].problems] == [
+        ("targets.api-instances.selectionMode", "max_selection", "error"),
+        ("logConfiguration", "require_logging", "warning"),
+    ]
+    # The rest fit; those without logs get a warning, not an error.
+    assert all(v.passed for name, v in verdicts.items() if name != "ssm-cpu-stress.yaml")
+    assert verdicts["ec2-stop-one-instance.yaml"].verdict("require_logging").status == "fail"
