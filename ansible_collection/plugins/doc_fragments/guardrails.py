@@ -18,7 +18,7 @@ options:
       - When not set, C(CHAOS_PULUMI_POLICY) in the module's environment is used, else the C(policy) key
         of the nearest C(chaos-pulumi.yaml) above the template file (or the working directory), else
         V(safe-defaults).
-      - A template may waive rules visibly with the tag C(chaos:waiver), for example
-        C(stop_condition_required: staging game day, alarm lands in OPS-123).
+      - "A template may waive rules visibly with the tag C(chaos:waiver), for example
+        C(stop_condition_required: staging game day, alarm lands in OPS-123)."
     type: str
 """
