@@ -13,7 +13,7 @@ from ..model import TemplateSpec
 from ..problems import Problem, Severity, has_errors
 from .policy import Policy, RuleConfig
 from .reader import suggest
-from .rules import RULES, Finding, NotChecked, Note, Subject
+from .rules import RULES, Finding, Note, Subject
 from .waivers import WAIVER_RULE, Waiver, read_waiver
 
 Status = Literal["pass", "fail", "waived", "off", "not checked", "undecided"]
@@ -120,15 +120,16 @@ def evaluate(
             outcomes.append((rule_id, "off", "", (), None))
             continue
         try:
-            findings, note = RULES[rule_id].check(subject, config.params)
-        except NotChecked as e:
-            outcomes.append((rule_id, "not checked", str(e), (), config))
-            continue
+            checked, note = RULES[rule_id].check(subject, config.params)
         except Exception as e:  # a rule must never take the caller down, nor pass by crashing
-            findings, note = (
+            checked, note = (
                 [Finding("", f"could not be checked ({type(e).__name__}: {e}); report this bug")],
                 "",
             )
+        if checked is None:
+            outcomes.append((rule_id, "not checked", note, (), config))
+            continue
+        findings = checked
         in_scope_unknown = False
         scope = RULES[rule_id].scope
         if unknown_paths and scope:

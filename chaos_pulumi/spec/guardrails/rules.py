@@ -1,8 +1,8 @@
 """The guardrail rules: each one an id, how its parameters are read, and a small check of a template.
 
 A rule's check returns findings (field path + what is wrong and how to comply) and a note about the
-template (e.g. "this template: 6m"), or raises :class:`NotChecked` when it cannot be decided from
-what is known (``role_trust`` without the role's trust policy).
+template (e.g. "this template: 6m"); findings ``None`` means the rule cannot be decided from what is
+known (``role_trust`` without the role's trust policy), and the note says what is missing.
 """
 
 from __future__ import annotations
@@ -18,15 +18,11 @@ from typing import Any
 from ..catalog import Catalog
 from ..durations import format_duration
 from ..model import TemplateSpec
-from ..timeline import Timeline, duration_parameter, timeline
+from ..timeline import Timeline, action_seconds, duration_parameter, timeline
 from . import selection, trust
 from .reader import Reader, join
 
 ALARM_SOURCE = "aws:cloudwatch:alarm"
-
-
-class NotChecked(Exception):
-    """The rule cannot be decided with what is known; the message says what is missing."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +43,16 @@ class Subject:
     def timeline(self) -> Timeline:
         return timeline(self.spec, self.catalog)
 
+    @cached_property
+    def durations(self) -> dict[str, float]:
+        """Each action's longest run in seconds (0: completes when its API calls return)."""
+        return {name: action_seconds(self.spec, name, self.catalog) for name in self.spec.actions}
+
 
 # A check returns its findings and a note about the template: text, or a function making it (notes
 # are shown by explain and the pack only, so they are formatted when asked for).
 Note = str | Callable[[], str]
-Check = Callable[[Subject, Any], tuple[list[Finding], Note]]
+Check = Callable[[Subject, Any], tuple[list[Finding] | None, Note]]
 Parse = Callable[[Any, str, Reader, Catalog], Any]
 
 
@@ -161,6 +162,9 @@ def _stop_condition(subject: Subject, params: Any) -> tuple[list[Finding], Note]
 
 
 def _max_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], Note]:
+    if sum(subject.durations.values()) <= params.seconds:
+        # No startAfter path is longer than all actions one after another: the timeline can wait.
+        return [], lambda: _note("this template: ", subject.timeline.total_seconds)
     tl = subject.timeline
     note = functools.partial(_note, "this template: ", tl.total_seconds)
     if tl.total_seconds <= params.seconds:
@@ -177,11 +181,9 @@ def _max_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding],
 
 def _max_action_duration(subject: Subject, params: DurationCap) -> tuple[list[Finding], Note]:
     spec = subject.spec
-    tl = subject.timeline
     findings = []
     longest = 0.0
-    for name in tl.end:
-        seconds = tl.end[name] - tl.start[name]
+    for name, seconds in subject.durations.items():
         longest = max(longest, seconds)
         if seconds > params.seconds:
             param = duration_parameter(spec.actions[name].action_id, subject.catalog) or "duration"
@@ -285,9 +287,9 @@ def _report(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
     ], ""
 
 
-def _role_trust(subject: Subject, params: Any) -> tuple[list[Finding], Note]:
+def _role_trust(subject: Subject, params: Any) -> tuple[list[Finding] | None, Note]:
     if subject.role_trust_policy is None:
-        raise NotChecked("the role's trust policy is not known here")
+        return None, "the role's trust policy is not known here"
     problems = trust.trust_problems(subject.role_trust_policy, subject.spec.role_arn)
     return [Finding("roleArn", p) for p in problems], ""
 
