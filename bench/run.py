@@ -54,6 +54,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "bench.bench_iam_coverage",
     ),
     Benchmark(
+        "policy",
+        "guardrail policy evaluation per template vs validate alone",
+        "bench.bench_policy",
+    ),
+    Benchmark(
         "validator_vs_botocore",
         "our validator vs botocore's parameter check (what boto3 validates anyway)",
         "bench.bench_validator_vs_botocore",

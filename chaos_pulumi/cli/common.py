@@ -85,7 +85,8 @@ def counts(problems: list[Problem]) -> str:
 def print_problems(problems: list[Problem], out: TextIO) -> None:
     for p in problems:
         where = p.path or "(file)"
-        print(f"  {p.severity:<7} {where}: {p.message}", file=out)
+        rule = f"[{p.rule}] " if p.rule else ""
+        print(f"  {p.severity:<7} {where}: {rule}{p.message}", file=out)
 
 
 def is_valid(result: LoadResult) -> bool:

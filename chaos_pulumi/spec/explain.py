@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .catalog import Catalog, catalog
-from .durations import format_duration, parse_duration
+from .durations import format_duration
+from .guardrails import Evaluation
 from .iam import required_actions
 from .model import Target, TemplateSpec
 from .problems import Problem
+from .timeline import Timeline, action_seconds, timeline
+
+__all__ = [
+    "Timeline",
+    "action_seconds",
+    "blast_radius",
+    "describe_selection",
+    "explain",
+    "gantt",
+    "guardrails_section",
+    "timeline",
+]
+_MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 _.()-]")
+_ONE_DAY = 86400.0
 
 _COUNT = re.compile(r"^COUNT\((\d+)\)$")
 _PERCENT = re.compile(r"^PERCENT\((\d+)\)$")
@@ -27,46 +41,6 @@ def _total(seconds: float) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def action_seconds(spec: TemplateSpec, name: str, cat: Catalog | None = None) -> float:
-    """How long an action runs at most (0 for actions that complete when their API call returns)."""
-    cat = cat or catalog()
-    action = spec.actions[name]
-    aspec = cat.actions.get(action.action_id)
-    param = aspec.duration_parameter if aspec else "duration"
-    if param and param in action.parameters:
-        return parse_duration(action.parameters[param]) or 0.0
-    return 0.0
-
-
-@dataclass(frozen=True)
-class Timeline:
-    start: dict[str, float]  # seconds after experiment start, at the latest
-    end: dict[str, float]
-    critical_path: list[str]
-    total_seconds: float
-
-
-def timeline(spec: TemplateSpec, cat: Catalog | None = None) -> Timeline:
-    """Latest start/end of every action along startAfter, and the longest path through them."""
-    cat = cat or catalog()
-    start: dict[str, float] = {}
-    end: dict[str, float] = {}
-    via: dict[str, str | None] = {}
-    for name in spec.action_order():
-        deps = [d for d in spec.actions[name].start_after if d in end]
-        latest = max(deps, key=lambda d: end[d], default=None)
-        start[name] = end[latest] if latest else 0.0
-        via[name] = latest
-        end[name] = start[name] + action_seconds(spec, name, cat)
-    if not end:
-        return Timeline({}, {}, [], 0.0)
-    last = max(end, key=lambda n: (end[n], n))
-    path = [last]
-    while via.get(path[-1]):
-        path.append(via[path[-1]])  # type: ignore[arg-type]
-    return Timeline(start, end, list(reversed(path)), end[last])
 
 
 def describe_selection(target: Target) -> str:
@@ -108,8 +82,96 @@ def blast_radius(target: Target) -> str:
     return f"every matching {kind} (no upper bound)"
 
 
-def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Catalog | None = None) -> str:
-    """A Markdown review of the template."""
+def gantt(spec: TemplateSpec, tl: Timeline) -> list[str]:
+    """A Mermaid ``gantt`` block of the actions at their latest start (GitHub renders it in pull requests).
+
+    Times are offsets from the start written as clock times (00:05:00 = five minutes in), so the chart
+    reads the same in every time zone; actions that complete at once are milestones, the longest path
+    is marked critical.
+    """
+    if not tl.end:
+        return []
+    if tl.total_seconds >= _ONE_DAY:
+        return ["_No chart: the experiment can run for a day or more._"]
+    lines = [
+        "```mermaid",
+        "gantt",
+        "    title Action timeline - latest start of each action, longest path in red",
+        "    dateFormat HH:mm:ss",
+        "    axisFormat %H:%M:%S",
+        "    section Actions",
+    ]
+    critical = set(tl.critical_path) if len(tl.critical_path) > 1 or tl.total_seconds else set()
+    for i, name in enumerate(spec.action_order()):
+        start = int(tl.start[name])
+        clock = f"{start // 3600:02d}:{start % 3600 // 60:02d}:{start % 60:02d}"
+        seconds = int(round(tl.end[name] - tl.start[name]))
+        tags = [t for t in ("crit" if name in critical else "", "milestone" if not seconds else "") if t]
+        label = _MERMAID_UNSAFE.sub("_", name) or f"action {i}"
+        lines.append(f"    {label} :{', '.join([*tags, f'a{i}'])}, {clock}, {seconds}s")
+    lines.append("```")
+    return lines
+
+
+_VERDICT_WORDS = {
+    "pass": "pass",
+    "fail": "**FAIL**",
+    "waived": "**waived**",
+    "not checked": "not checked",
+    "undecided": "undecided (depends on values not known yet)",
+}
+
+
+def guardrails_section(evaluation: Evaluation) -> list[str]:
+    """Which guardrail rules apply to the template, their verdicts, the waiver and every violation."""
+    policy = evaluation.policy
+    lines = ["### Guardrails", ""]
+    if not policy.enabled:
+        origin = f" ({policy.origin})" if policy.origin else ""
+        return [*lines, f"Guardrails are **off**: policy `none`{origin}. No rule is checked.", ""]
+    where = "built in" if policy.source == "built in" else _code(policy.source)
+    lines.append(f"Policy: **{policy.name}** ({where})" + (f", {policy.origin}." if policy.origin else "."))
+    lines += ["", "| rule | requires | verdict |", "|---|---|---|"]
+    for v in evaluation.verdicts:
+        if v.status == "off":
+            continue
+        word = "warning" if v.status == "fail" and v.level == "warning" else _VERDICT_WORDS[v.status]
+        note = f" ({v.note})" if v.note and v.status != "fail" else ""
+        lines.append(f"| {_code(v.rule)} | {_cell(v.requirement)} | {word}{_cell(note)} |")
+    off = [_code(v.rule) for v in evaluation.verdicts if v.status == "off"]
+    if off:
+        lines += ["", "Not enforced by this policy: " + ", ".join(off) + "."]
+    waiver = evaluation.waiver
+    if waiver is not None:
+        lines += [
+            "",
+            f"**Waiver** (tag {_code(waiver.tag)}): waives "
+            + ", ".join(_code(r) for r in waiver.rules)
+            + f' - "{waiver.reason}"',
+        ]
+        for v in evaluation.verdicts:
+            if v.status == "waived":
+                lines += [
+                    f"- waived {_code(f.path or '(template)')} ({_code(v.rule)}): {f.message}"
+                    for f in v.findings
+                ]
+    if evaluation.problems:
+        lines += ["", "Violations:" if not evaluation.passed else "Warnings:"]
+        lines += [
+            f"- {p.severity} {_code(p.path or '(template)')} ({_code(p.rule or 'guardrails')}): {p.message}"
+            for p in evaluation.problems
+        ]
+    lines.append("")
+    return lines
+
+
+def explain(
+    spec: TemplateSpec,
+    problems: list[Problem] | None = None,
+    cat: Catalog | None = None,
+    guardrails: Evaluation | None = None,
+) -> str:
+    """A Markdown review of the template; with ``guardrails``, the policy's verdicts come first."""
     cat = cat or catalog()
     tl = timeline(spec, cat)
     lines: list[str] = [f"## Chaos experiment: {spec.description}", ""]
@@ -126,6 +188,8 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
         + (f" ({' → '.join(tl.critical_path)})" if len(tl.critical_path) > 1 else "")
     )
     lines.append("")
+    if guardrails is not None:
+        lines += guardrails_section(guardrails)
 
     lines += ["### What it does", ""]
     for name in spec.action_order():
@@ -179,6 +243,9 @@ def explain(spec: TemplateSpec, problems: list[Problem] | None = None, cat: Cata
             f"{format_duration(secs) if secs else 'completes at once'} | +{format_duration(tl.end[name])} |"
         )
     lines.append("")
+    chart = gantt(spec, tl)
+    if chart:
+        lines += [*chart, ""]
     lines.append(f"Total maximum duration: **{_total(tl.total_seconds)}**.")
     lines.append("")
 

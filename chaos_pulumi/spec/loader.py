@@ -121,6 +121,18 @@ def _parse(text: str, source: str) -> tuple[Any, list[Problem]]:
         return None, [Problem("", f"{source}: not valid YAML: {str(e)[:200]}")]
 
 
+def parse_document(text: str, source: str = "<string>") -> tuple[Any, list[Problem]]:
+    """YAML or JSON text -> plain data (safe loader, duplicate keys refused, within the limits), or the
+    problems. Never raises. The one parser for every document the project reads from users (templates,
+    guardrail policies, project config)."""
+    if len(text) > limits.MAX_DOCUMENT_BYTES:
+        return None, [limits.too_large(source, len(text))]
+    try:
+        return _parse(text, source)
+    except Exception as e:  # defence in depth: reading a file must never take the caller down
+        return None, [internal_error("loader", e, source)]
+
+
 def load_text(text: str, source: str = "<string>", cat: Catalog | None = None) -> LoadResult:
     """Parse YAML or JSON text and validate it against ``cat`` (None: the default catalog). Never raises."""
     try:
@@ -130,9 +142,7 @@ def load_text(text: str, source: str = "<string>", cat: Catalog | None = None) -
 
 
 def _load_text(text: str, source: str, cat: Catalog | None) -> LoadResult:
-    if len(text) > limits.MAX_DOCUMENT_BYTES:
-        return LoadResult(None, None, [limits.too_large(source, len(text))])
-    data, problems = _parse(text, source)
+    data, problems = parse_document(text, source)
     if problems:
         return LoadResult(None, None, problems)
     if not isinstance(data, Mapping):

@@ -14,18 +14,24 @@ class Problem:
     """One finding of the validator or loader.
 
     ``path`` is the dotted path of the field at fault in the file format (``actions.stop.targets``),
-    or ``""`` for the whole document; ``message`` says what is wrong and how to fix it.
+    or ``""`` for the whole document; ``message`` says what is wrong and how to fix it. ``rule`` is the
+    id of the guardrail rule that found it (``max_selection``), ``None`` for validator and loader findings.
     """
 
     path: str
     message: str
     severity: Severity = "error"
+    rule: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        text = f"[{self.rule}] {self.message}" if self.rule else self.message
+        return f"{self.path}: {text}" if self.path else text
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "severity": self.severity}
+        out = {"path": self.path, "message": self.message, "severity": self.severity}
+        if self.rule:
+            out["rule"] = self.rule
+        return out
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:
