@@ -202,6 +202,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
+    from chaos_pulumi.aws.templates import get_template
     from chaos_pulumi.spec import TemplateSpec
     from chaos_pulumi.spec.durations import parse_duration
     from chaos_pulumi.spec.explain import timeline
@@ -222,7 +223,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
     find_template,
-    get_template,
+    fis_client,
     problem_text,
     require_chaos_pulumi,
 )
@@ -498,7 +499,7 @@ def main():
         if module.params["state"] == "absent":
             result = ensure_absent(module, client)
         else:
-            client_fis = module.client("fis", retry_decorator=AWSRetry.jittered_backoff())
+            client_fis = fis_client(module)
             result = ensure_present(module, client, client_fis)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="EventBridge Scheduler call failed")
