@@ -13,11 +13,13 @@ from typing import BinaryIO, TextIO
 from chaos_pulumi import __version__
 from chaos_pulumi.spec.catalog import CATALOG_ENV
 
-from . import catalog, explain, iam_policy, killswitch, scenario, targets, validate
+from . import catalog, explain, iam_policy, killswitch, scenario, ssm_document, targets, validate
 from .common import EXIT_USAGE, Console, UsageError
 
 # Each module has register(subparsers), which adds its parser(s) and sets `run` on each. In help order.
-COMMANDS: tuple[ModuleType, ...] = (validate, explain, iam_policy, catalog, scenario, targets, killswitch)
+COMMANDS: tuple[ModuleType, ...] = (
+    validate, explain, iam_policy, catalog, scenario, targets, killswitch, ssm_document
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
