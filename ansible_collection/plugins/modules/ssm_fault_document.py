@@ -17,7 +17,7 @@ description:
     C(allowedPattern) no shell metacharacter passes; the command blocks for the fault's life, exits 3 when
     the C(stopOnUrl) guard reverted the fault early, and the fault is reverted at once when the command is
     cancelled (as FIS does when an experiment stops). Instances need Python 3.7 or later.
-  - Idempotent: the document is compared with the live default version; a different one becomes a new version
+  - Idempotent. The document is compared with the live default version; a different one becomes a new version
     and the default. Check mode and diff mode are supported.
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
 author:
