@@ -84,6 +84,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "bench.bench_soak",
     ),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
+    Benchmark("ssm_fleet", "fault documents fanned out to 10/30 namespace hosts vs Ansible; guard → revert",
+              "bench.bench_ssm_fleet"),
     Benchmark(
         "pulumi",
         "pulumi up / no-change preview / destroy: ExperimentTemplates vs no-op resources",

@@ -1,4 +1,5 @@
-"""Pulumi components composing pulumi-aws resources: FIS scenarios, the experiment role, schedules.
+"""Pulumi components composing pulumi-aws resources: FIS scenarios, the experiment role, schedules,
+host faults on EC2 fleets (SSM document + FIS template).
 
 Needs the ``aws`` extra (``pip install chaos-pulumi[aws]``)::
 
@@ -18,6 +19,7 @@ _EXPORTS = {
     "ExperimentRole": "chaos_pulumi.components.role",
     "ChaosSchedule": "chaos_pulumi.components.schedule",
     "ChaosMonkey": "chaos_pulumi.components.schedule",
+    "HostFault": "chaos_pulumi.components.host_fault",
 }
 
 __all__ = [
@@ -28,9 +30,11 @@ __all__ = [
     "CrossAzTrafficSlowdown",
     "CrossRegionConnectivity",
     "ExperimentRole",
+    "HostFault",
 ]
 
 if TYPE_CHECKING:
+    from chaos_pulumi.components.host_fault import HostFault
     from chaos_pulumi.components.role import ExperimentRole
     from chaos_pulumi.components.scenarios import (
         AzApplicationSlowdown,

@@ -108,22 +108,31 @@ class HostDuration:
     matches: str
     parameters: str
     key: str
+    reverts: str | None = None  # what reverts, when such a document runs (explain)
 
     @classmethod
     def from_dict(cls, data: Any) -> HostDuration | None:
         if data is None:
             return None
         if not isinstance(data, Mapping) or not {"document", "matches", "parameters", "key"} <= set(data):
-            raise ValueError("host_duration takes document, matches, parameters and key")
-        return cls(str(data["document"]), str(data["matches"]), str(data["parameters"]), str(data["key"]))
+            raise ValueError("host_duration takes document, matches, parameters and key (and reverts)")
+        reverts = str(data["reverts"]).strip() if data.get("reverts") else None
+        fields = (str(data[k]) for k in ("document", "matches", "parameters", "key"))
+        return cls(*fields, reverts=reverts)
+
+    def applies(self, params: Mapping[str, str]) -> bool:
+        return self.matches in str(params.get(self.document, ""))
 
     def to_dict(self) -> dict[str, str]:
-        return {
+        out = {
             "document": self.document,
             "matches": self.matches,
             "parameters": self.parameters,
             "key": self.key,
         }
+        if self.reverts:
+            out["reverts"] = self.reverts
+        return out
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,18 @@ class ActionSpec:
     deprecated: str | None = None
     note: str | None = None
     host_duration: HostDuration | None = None
+    host_runtime: HostDuration | None = None  # chaos-pulumi's own documents (chaos_pulumi.fleet)
+
+    @property
+    def host_rules(self) -> tuple[HostDuration, ...]:
+        return tuple(r for r in (self.host_duration, self.host_runtime) if r is not None)
+
+    def reverts_for(self, params: Mapping[str, str]) -> str | None:
+        """What reverts, for this action with these parameters (a host document may say it better)."""
+        for rule in self.host_rules:
+            if rule.reverts and rule.applies(params):
+                return rule.reverts
+        return self.reverts
 
     @classmethod
     def from_dict(cls, action_id: str, data: Mapping[str, Any]) -> ActionSpec:
@@ -226,6 +247,7 @@ class ActionSpec:
             deprecated=data.get("deprecated"),
             note=data.get("note"),
             host_duration=HostDuration.from_dict(data.get("host_duration")),
+            host_runtime=HostDuration.from_dict(data.get("host_runtime")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -247,6 +269,8 @@ class ActionSpec:
             out["note"] = self.note
         if self.host_duration is not None:
             out["host_duration"] = self.host_duration.to_dict()
+        if self.host_runtime is not None:
+            out["host_runtime"] = self.host_runtime.to_dict()
         return out
 
 

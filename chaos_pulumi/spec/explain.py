@@ -266,7 +266,8 @@ def explain(
     lines += ["### What reverts and when", ""]
     for name in spec.action_order():
         aspec = cat.actions.get(spec.actions[name].action_id)
-        reverts = aspec.reverts if aspec and aspec.reverts else "Unknown (action not in the catalog)."
+        reverts = aspec.reverts_for(spec.actions[name].parameters) if aspec else None
+        reverts = reverts or "Unknown (action not in the catalog)."
         lines.append(f"- **{name}**: {reverts.strip()}")
     lines.append(
         "- Stopping the experiment (stop condition or `StopExperiment`) ends running actions the same way."

@@ -35,6 +35,9 @@ from tests.harness.ansible import ROOT, collections_root
 COLLECTIONS = collections_root(ROOT / "build" / "unit-collections")
 sys.path.insert(0, str(COLLECTIONS))
 from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime import bundle  # noqa: E402
+from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.clock import (  # noqa: E402
+    parse_iso,
+)
 from ansible_collections.chaos.faults.plugins.module_utils.host_fault_runtime.procs import (  # noqa: E402
     group_members,
     process_alive,
@@ -127,9 +130,13 @@ def test_inject_status_revert_with_python_m(record_dir: Path, tmp_path: Path) ->
     assert rc == 1 and "no fault record nosuchfault" in unknown["msg"] and "nosuchfault" in err
 
 
-def test_sigkill_of_the_blocking_command_still_reverts_at_the_deadline(pyz: Path, record_dir: Path) -> None:
-    """What FIS does when it stops an experiment: the SSM agent kills the command's process group."""
-    duration = 6
+def test_sigkill_of_the_blocking_command_reverts_at_once(pyz: Path, record_dir: Path) -> None:
+    """What FIS does when it stops an experiment: the SSM agent SIGKILLs the command's process group.
+
+    The fault is bound to the `--wait` command (pid and start time in the record), so its watchdog,
+    in a session of its own and untouched by the kill, reverts it within a check interval.
+    """
+    duration = 60
     proc = subprocess.Popen(
         zipapp_cli(pyz, "inject", "cpu_stress", "--engine", "builtin", "--workers", "1", "--load", "20",
                    "--duration", str(duration), "--record-dir", str(record_dir), "--wait"),
@@ -138,18 +145,32 @@ def test_sigkill_of_the_blocking_command_still_reverts_at_the_deadline(pyz: Path
     assert proc.stdout is not None
     res = json.loads(proc.stdout.readline())
     assert res["record"]["state"] == "active" and group_members(res["injected"]["pgid"])
+    assert res["record"]["bound_to"]["pid"] == proc.pid
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_at = time.time()
-    assert is_active(read_record(record_dir, res["fault_id"])), "the fault ended with the command"
-    rec = wait_reverted(record_dir, res["fault_id"], timeout=duration + 8)
-    assert rec["reverted_by"] == "duration" and rec["revert_errors"] == []
-    assert time.time() - killed_at <= duration + 8
+    rec = wait_reverted(record_dir, res["fault_id"], timeout=5)
+    assert rec["reverted_by"] == "command-gone" and rec["revert_errors"] == []
+    assert parse_iso(rec["reverted_at"]) - killed_at < 2.0, "reverted at once, not at the deadline"
     assert group_members(res["injected"]["pgid"]) == []
     deadline = time.time() + 5
     while process_alive(res["watchdog_pid"]) and time.time() < deadline:
         time.sleep(0.05)
     assert not process_alive(res["watchdog_pid"])
+
+
+def test_without_wait_the_fault_outlives_its_command_until_the_deadline(pyz: Path, record_dir: Path) -> None:
+    """The deadline guarantee: a fault injected without --wait is not bound to the command that made it."""
+    duration = 4
+    argv = zipapp_cli(pyz, "inject", "cpu_stress", "--engine", "builtin", "--workers", "1", "--load", "20",
+                      "--duration", str(duration), "--record-dir", str(record_dir))
+    rc, [res], err = run(argv)
+    assert rc == 0, err
+    assert res["record"]["bound_to"] is None
+    assert is_active(read_record(record_dir, res["fault_id"])), "the fault ended with the command"
+    rec = wait_reverted(record_dir, res["fault_id"], timeout=duration + 8)
+    assert rec["reverted_by"] == "duration" and rec["revert_errors"] == []
+    assert group_members(res["injected"]["pgid"]) == []
 
 
 def test_wait_exit_status_says_how_the_fault_ended(pyz: Path, record_dir: Path) -> None:

@@ -38,6 +38,8 @@ class Registry(pulumi.runtime.Mocks):
             outs.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:policy/{name}")
         elif args.typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             outs.update(name=name, arn=f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
+        elif args.typ == "aws:ssm/document:Document":
+            outs.update(name=name, arn=f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/{name}")
         elif args.typ.startswith("aws:scheduler/"):
             outs.update(
                 name=name, arn=f"arn:aws:scheduler:{REGION}:{ACCOUNT}:{args.typ.split(':')[-1]}/{name}"

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..catalog import ActionSpec
+from ..catalog import ActionSpec, HostDuration
 from ..durations import format_duration, parse_duration
 from .context import Context
 from .fields import mapping, name_ok, string, string_map, too_many, unknown_keys, without_nulls
@@ -215,8 +215,13 @@ def _catalog_rules(ctx: Context, path: str, spec: ActionSpec, params: dict[str, 
                 f"runs for {format_duration(secs)}, over one hour; "
                 "make sure that is intended and that a stop condition guards it",
             )
-    hd = spec.host_duration
-    if hd is None or hd.matches not in params.get(hd.document, ""):
+    for hd in spec.host_rules:
+        _host_duration(ctx, path, hd, params, dp)
+
+
+def _host_duration(ctx: Context, path: str, hd: HostDuration, params: dict[str, str], dp: str | None) -> None:
+    """A document that bounds the fault on the host: its duration key is set and within the action's."""
+    if not hd.applies(params):
         return
     raw_json = params.get(hd.parameters) or "{}"
     if len(raw_json) > MAX_PARAM_VALUE:

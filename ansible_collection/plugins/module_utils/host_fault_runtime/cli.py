@@ -6,7 +6,8 @@ A fault's command-line options come from the same spec its Ansible module uses (
 `--ports 80,443` or `--ports 80 --ports 443`, `stop_on.url` as `--stop-on-url`). Output is JSON on
 stdout (with --wait, a second line when the fault ends); errors also go to stderr. Exit status: 0 ok;
 1 refused or failed; 2 usage; with --wait, 3 when a guard reverted the fault early and 4 when
-something else ended it early (revert, signal, recovery). SIGTERM/SIGINT during --wait reverts now.
+something else ended it early (revert, signal, recovery). SIGTERM/SIGINT during --wait reverts now,
+and a --wait command that is killed outright (SIGKILL) has its fault reverted by the watchdog at once.
 """
 
 from __future__ import annotations
@@ -130,11 +131,12 @@ def _inject(argv: list) -> int:
     parser = argparse.ArgumentParser(prog=f"inject {argv[0]}", description=f"Inject {argv[0]}; the options "
                                      f"are described by `ansible-doc chaos.faults.{argv[0]}`.")
     _add_options(parser, spec)
-    parser.add_argument("--wait", action="store_true", help="block until the fault ends (SIGTERM reverts it)")
+    parser.add_argument("--wait", action="store_true",
+                        help="block until the fault ends; SIGTERM, or the death of this command, reverts it")
     ns = parser.parse_args(argv[1:])
     params = _params(ns, spec)
     params["state"] = "present"
-    result = run_fault(argv[0], fault.plan, params, started=started)
+    result = run_fault(argv[0], fault.plan, params, started=started, bound_to_caller=ns.wait)
     _dump(result)
     if not ns.wait:
         return 0

@@ -16,12 +16,14 @@ import time
 from .clock import parse_iso, utc_iso
 from .errors import FaultError
 from .guards import check_guard, normalize_guard
+from .procs import proc_stat
 from .records import RecordStore, check_fault_id, is_active, new_fault_id, redacted_record
 from .refusals import validate_duration
 from .revert import recover_orphans, revert_fault, revert_now
 from .watchdog import launch_watchdog
 
-REVERTED_BY = ("duration", "guard", "absent", "revert", "watchdog-recovery", "signal", "injection-failed")
+REVERTED_BY = ("duration", "guard", "absent", "revert", "watchdog-recovery", "signal", "injection-failed",
+               "command-gone")
 
 
 def housekeeping(store: RecordStore, check_mode: bool = False) -> dict:
@@ -46,10 +48,13 @@ def result_from_record(rec: dict, changed: bool) -> dict:
     )
 
 
-def run_fault(fault: str, plan, params: dict, check_mode: bool = False, started: float | None = None) -> dict:
+def run_fault(fault: str, plan, params: dict, check_mode: bool = False, started: float | None = None,
+              bound_to_caller: bool = False) -> dict:
     """Inject (`state: present`) or revert (`state: absent`) a timed fault; raises FaultError.
 
     `started`: when the driver's main began, after its imports (the record's `module_started_at`).
+    `bound_to_caller`: the fault lives no longer than this process (the CLI's `--wait`, e.g. an SSM
+    command): the watchdog reverts it as soon as the process is gone, however it ended.
     """
     store = RecordStore(params["record_dir"])
     result = dict(changed=False, fault=fault, **housekeeping(store, check_mode))
@@ -87,6 +92,7 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False, started:
         stop_on=guard,
         revert=list(preflight_revert or []),
         module_pid=os.getpid(),
+        bound_to=_this_process() if bound_to_caller else None,
         watchdog_pid=None,
         reverted_at=None,
         reverted_by=None,
@@ -111,6 +117,12 @@ def run_fault(fault: str, plan, params: dict, check_mode: bool = False, started:
                          fault_id=fault_id, record=store.read(fault_id))
     result.update(result_from_record(final, True))
     return result
+
+
+def _this_process() -> dict:
+    """This process as the watchdog checks it: pid and start time (so a reused pid is not mistaken for it)."""
+    pid = os.getpid()
+    return {"pid": pid, "start": proc_stat(pid)["starttime"]}
 
 
 def list_records(store: RecordStore, fault_id: str | None = None, fault: str | None = None,

@@ -22,7 +22,7 @@ import traceback
 from .clock import parse_iso, utc_iso
 from .errors import FaultError
 from .guards import GUARD_INTERVAL_MAX_MS, check_guard
-from .procs import WATCHDOG_COMM, proc_stat, reap_children, set_process_name
+from .procs import WATCHDOG_COMM, proc_stat, process_alive, reap_children, set_process_name
 from .records import RecordStore, is_active, redacted_record
 from .revert import revert_fault
 from .runner import run
@@ -149,6 +149,7 @@ def _watchdog_main(store: RecordStore, record: dict, inject, report_fd: int) -> 
     set_process_name(WATCHDOG_COMM)
     fault_id = record["fault_id"]
     guard = record.get("stop_on")  # the in-memory copy: the file has the URL's password redacted
+    bound = record.get("bound_to")  # the blocking command (`--wait`) whose death ends the fault
     pid = os.getpid()
     start = proc_stat(pid)["starttime"]
     stop = {"signal": None}
@@ -204,6 +205,9 @@ def _watchdog_main(store: RecordStore, record: dict, inject, report_fd: int) -> 
         cur = store.read(fault_id)
         if cur is None or not is_active(cur):
             break  # reverted by `state: absent`, fault_status or recovery
+        if bound and not process_alive(bound["pid"], bound["start"]):
+            revert_fault(store, fault_id, "command-gone")  # SIGKILLed, e.g. an SSM command cancelled
+            break
         if guard:
             t_check = time.time()
             violation = check_guard(guard)
