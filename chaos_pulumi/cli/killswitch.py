@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from chaos_pulumi.aws.clients import client_factory
@@ -49,34 +49,30 @@ def _print_record(record: dict[str, Any], fmt: str, out: TextIO) -> None:
         print("\n".join(_region_lines(region, r)), file=out)
 
 
-def stop_all_command(
-    reason: str,
-    regions: Sequence[str],
-    *,
-    out: TextIO,
-    fmt: str = "text",
-    clients_for: RegionClients | None = None,
-    wait_s: float = 60.0,
-) -> int:
-    """Engage the lever, stop every run, pause every chaos schedule, in each region; print the record."""
-    record = stop_all(regions, reason, clients_for or (lambda r: client_factory(region=r)), wait_s)
-    _print_record(record, fmt, out)
-    return EXIT_OK if record["ok"] else EXIT_FAILED
+def _switch(action: Callable[..., dict[str, Any]]) -> Callable[..., int]:
+    """A command from a kill-switch action (stop_all or resume): run it per region, print the record."""
+
+    def command(
+        reason: str,
+        regions: Sequence[str],
+        *,
+        out: TextIO,
+        fmt: str = "text",
+        clients_for: RegionClients | None = None,
+        wait_s: float = 60.0,
+    ) -> int:
+        record = action(regions, reason, clients_for or (lambda r: client_factory(region=r)), wait_s)
+        _print_record(record, fmt, out)
+        return EXIT_OK if record["ok"] else EXIT_FAILED
+
+    command.__doc__ = action.__doc__
+    return command
 
 
-def resume_command(
-    reason: str,
-    regions: Sequence[str],
-    *,
-    out: TextIO,
-    fmt: str = "text",
-    clients_for: RegionClients | None = None,
-    wait_s: float = 60.0,
-) -> int:
-    """Disengage the lever and enable again what stop-all paused, in each region; print the record."""
-    record = resume(regions, reason, clients_for or (lambda r: client_factory(region=r)), wait_s)
-    _print_record(record, fmt, out)
-    return EXIT_OK if record["ok"] else EXIT_FAILED
+# Engage the lever, stop every run, pause every chaos schedule, in each region.
+stop_all_command = _switch(stop_all)
+# Disengage the lever and enable again what stop-all paused, in each region.
+resume_command = _switch(resume)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
