@@ -26,7 +26,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chaos_pulumi.aws.clients import ClientFactory, error_text
+from chaos_pulumi.aws.clients import ClientFactory
+from chaos_pulumi.aws.errors import error_text
 from chaos_pulumi.aws.target_types import KINDS
 from chaos_pulumi.spec.model import Target, TemplateSpec
 from chaos_pulumi.spec.selection import SelectionMode, matches_filters, tag_dict, tags_match
