@@ -23,6 +23,7 @@ from pathlib import Path
 FAKE_ACCESS_KEY = "AKIACHAOSPULUMITEST1"
 FAKE_SECRET_KEY = "chaos-pulumi-test-secret-0123456789abcdef"
 REGION = "us-east-1"
+AMI = "ami-12c6146b"  # one of the images moto knows in every Region
 
 
 def free_port() -> int:
@@ -55,6 +56,16 @@ class MotoServer:
             aws_access_key_id=FAKE_ACCESS_KEY,
             aws_secret_access_key=FAKE_SECRET_KEY,
         )
+
+    def run_instances(self, count: int, tags: dict[str, str], subnet: str | None = None) -> list[str]:
+        """Start ``count`` EC2 instances carrying ``tags`` (for templates to target); their ids."""
+        kwargs: dict = {"ImageId": AMI, "MinCount": count, "MaxCount": count}
+        if tags:
+            tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+            kwargs["TagSpecifications"] = [{"ResourceType": "instance", "Tags": tag_list}]
+        if subnet:
+            kwargs["SubnetId"] = subnet
+        return [i["InstanceId"] for i in self.client("ec2").run_instances(**kwargs)["Instances"]]
 
 
 @contextlib.contextmanager

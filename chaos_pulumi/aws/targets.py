@@ -22,13 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chaos_pulumi.aws.clients import ClientFactory
-from chaos_pulumi.aws.errors import error_text
+from chaos_pulumi.aws.errors import FisError, error_text
 from chaos_pulumi.aws.target_types import KINDS
+from chaos_pulumi.spec.guardrails import Policy, resolve_policy, selection_cap
 from chaos_pulumi.spec.model import Target, TemplateSpec
 from chaos_pulumi.spec.selection import SelectionMode, matches_filters, tag_dict, tags_match
 
@@ -43,6 +45,37 @@ SKIP_HINT = (
 
 def no_caps(resource_type: str) -> tuple[int | None, float | None]:
     return None, None
+
+
+class PolicyUnavailable(FisError):
+    """The guardrail policy that applies does not load, so there are no caps to check against (a broken
+    policy never means "no caps")."""
+
+
+def guardrail_policy(
+    explicit: str | None = None, start: str | Path | None = None, option: str = "--policy"
+) -> Policy:
+    """The guardrail policy that applies (``explicit``, ``$CHAOS_PULUMI_POLICY``, the ``chaos-pulumi.yaml``
+    above ``start``, else the safe defaults: ``guardrails.resolve_policy``). Raises
+    :class:`PolicyUnavailable` when it does not load."""
+    choice = resolve_policy(explicit, start=start, option=option)
+    if not choice.ok or choice.policy is None:
+        problems = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in choice.problems)
+        raise PolicyUnavailable(f"the guardrail policy does not load: {problems}")
+    return choice.policy
+
+
+def policy_caps(
+    explicit: str | None = None, start: str | Path | None = None, option: str = "--policy"
+) -> CapFn:
+    """The selection caps of the guardrail policy that applies (:func:`guardrail_policy`), as the
+    preflight's ``cap_fn``."""
+    return caps_of(guardrail_policy(explicit, start, option))
+
+
+def caps_of(policy: Policy | None) -> CapFn:
+    """A policy's ``max_selection`` caps as the preflight's ``cap_fn`` (``selection_cap``)."""
+    return lambda resource_type: selection_cap(policy, resource_type)
 
 
 @dataclass(frozen=True)
@@ -119,6 +152,15 @@ class PreflightReport:
         where = f" (account {self.account}, {self.region})" if self.account else ""
         return f"preflight refused {self.source}{where}:\n" + "\n".join(f"  - {r}" for r in self.refusals)
 
+    def lines(self) -> list[str]:
+        """One line per target (for progress output): what it would hit, the cap, the verdict."""
+        out = [
+            f"target '{t.name}' ({t.resource_type}, {t.selection_mode}): {t.summary()}; cap: {t.cap_text()}; "
+            + ("REFUSED" if t.refusal else "ok")
+            for t in self.targets
+        ]
+        return out + ([f"REFUSED: {self.error}"] if self.error else [])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -132,12 +174,17 @@ class PreflightReport:
         }
 
 
-class PreflightRefused(Exception):
-    """A run was refused before it started; ``report`` says what each target would have hit."""
+class PreflightRefused(FisError):
+    """A run was refused before it started; ``report`` says what each target would have hit, ``policy``
+    (when given) which guardrail policy the caps came from."""
 
-    def __init__(self, report: PreflightReport) -> None:
-        super().__init__(report.message())
+    def __init__(self, report: PreflightReport, policy: str | None = None) -> None:
+        text = report.message()
+        if policy:
+            text += f"\n  (caps from the guardrail policy {policy})"
+        super().__init__(text)
         self.report = report
+        self.policy = policy
 
 
 class TargetUnresolved(Exception):
@@ -334,13 +381,17 @@ def preflight(
 
 
 def preflight_start(
-    clients: ClientFactory, spec_or_template_id: TemplateSpec | str, cap_fn: CapFn | None = None
+    clients: ClientFactory,
+    spec_or_template_id: TemplateSpec | str,
+    cap_fn: CapFn | None = None,
+    policy: str | None = None,
+    source: str = "template",
 ) -> PreflightReport:
     """The check before a start, for every front end: resolve the template (a spec, or the id of a
     template in FIS, read with GetExperimentTemplate), and raise :class:`PreflightRefused` when the
     preflight refuses; otherwise return the report (for the run's outputs)."""
     if isinstance(spec_or_template_id, TemplateSpec):
-        report = preflight(spec_or_template_id, clients, cap_fn)
+        report = preflight(spec_or_template_id, clients, cap_fn, source)
     else:
         template_id = spec_or_template_id
         try:
@@ -353,7 +404,7 @@ def preflight_start(
         else:
             report = preflight(TemplateSpec.from_fis(template), clients, cap_fn, f"template {template_id}")
     if report.refused:
-        raise PreflightRefused(report)
+        raise PreflightRefused(report, policy)
     return report
 
 
@@ -373,10 +424,14 @@ __all__ = [
     "UNRESOLVED",
     "UPPER_BOUND",
     "CapFn",
+    "PolicyUnavailable",
     "PreflightRefused",
     "PreflightReport",
     "TargetReport",
+    "caps_of",
+    "guardrail_policy",
     "no_caps",
+    "policy_caps",
     "preflight",
     "preflight_start",
     "resolve_target",
