@@ -15,7 +15,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from chaos_pulumi.spec.experiment_role import role_policy, trust_policy
+from chaos_pulumi.spec.experiment_role import role_policy
+from chaos_pulumi.spec.iam import trust_policy
 from chaos_pulumi.spec.scenario_params import scenario_declarations
 from chaos_pulumi.spec.scenarios import render_scenario
 from chaos_pulumi.spec.schedules import (
