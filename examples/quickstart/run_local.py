@@ -3,10 +3,12 @@
     .venv/bin/python examples/quickstart/run_local.py      # what `make demo` runs
 
 It starts a moto server on a free loopback port, points the standard AWS environment at it
-(AWS_ENDPOINT_URL + dummy credentials), makes a throwaway Pulumi home and file backend in a temp
-dir, then runs `pulumi up`, prints the stack outputs and what FIS now holds, runs `pulumi destroy`
-and stops moto. Nothing leaves 127.0.0.1; no AWS account and no Pulumi Cloud login are needed.
-With `--keep` the temp dir (state, logs) stays for a look afterwards.
+(AWS_ENDPOINT_URL + dummy credentials), starts the web instances the templates target there (three
+tagged app=web, one of them stopped, so the preflight has something real to resolve), makes a
+throwaway Pulumi home and file backend in a temp dir, then runs `pulumi up`, prints the stack outputs
+and what FIS now holds, runs `pulumi destroy` and stops moto. Nothing leaves 127.0.0.1; no AWS
+account and no Pulumi Cloud login are needed. With `--keep` the temp dir (state, logs) stays for a
+look afterwards.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def main() -> int:
         project = work / "examples" / "quickstart"
         with moto_server_process(work / "moto.log") as moto:
             print(f"moto server (the local AWS endpoint): {moto.url}")
+            web = moto.run_instances(3, {"app": "web", "chaos-ready": "true"})
+            moto.client("ec2").stop_instances(InstanceIds=web[:1])
+            print(f"EC2 instances tagged app=web, chaos-ready=true: {', '.join(web)} ({web[0]} stopped)")
             env = pulumi_env(work, moto.env)
             run(["pulumi", "stack", "init", "dev", "--non-interactive"], project, env)
             run(["pulumi", "up", "--yes", "--non-interactive", "--color", "never"], project, env)
