@@ -15,37 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from chaos_pulumi.local import moto_server_process
+from chaos_pulumi.local import moto_server_process, pulumi_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def pulumi_env(work: Path, aws_env: dict[str, str]) -> dict[str, str]:
-    home, backend = work / "pulumi-home", work / "state"
-    home.mkdir()
-    backend.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
-    path = [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
-    env.update(aws_env)
-    env.update(
-        {
-            "PATH": os.pathsep.join(path),
-            "PULUMI_HOME": str(home),
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": "chaos-pulumi-demo",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_PYTHON_CMD": sys.executable,
-        }
-    )
-    return env
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
@@ -76,7 +54,7 @@ def main() -> int:
             web = moto.run_instances(3, {"app": "web", "chaos-ready": "true"})
             moto.client("ec2").stop_instances(InstanceIds=web[:1])
             print(f"EC2 instances tagged app=web, chaos-ready=true: {', '.join(web)} ({web[0]} stopped)")
-            env = pulumi_env(work, moto.env)
+            env = pulumi_env(work, moto.env, [str(ROOT / ".tools" / "bin")])
             run(["pulumi", "stack", "init", "dev", "--non-interactive"], project, env)
             run(["pulumi", "up", "--yes", "--non-interactive", "--color", "never"], project, env)
             outputs = json.loads(run(["pulumi", "stack", "output", "--json"], project, env, capture=True))
