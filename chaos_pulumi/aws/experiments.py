@@ -18,12 +18,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chaos_pulumi.aws.clients import ClientFactory
 from chaos_pulumi.aws.errors import FisError, error_code, error_text, is_not_found
-from chaos_pulumi.aws.safety import lever_engaged
-from chaos_pulumi.aws.targets import CapFn, PreflightReport, preflight_start, resolved_by_fis
+from chaos_pulumi.aws.start_checks import Preflight, StartCheck, check_start
+from chaos_pulumi.aws.targets import resolved_by_fis
 from chaos_pulumi.aws.tokens import client_token
-from chaos_pulumi.spec.model import TemplateSpec
 
 STATUSES = ("pending", "initiating", "running", "completed", "stopping", "stopped", "failed", "cancelled")
 # A run in one of these has ended; its state no longer moves.
@@ -58,76 +56,6 @@ def experiment_status(experiment: Mapping[str, Any] | None) -> str:
 def run_token(owner: str, template_id: str, trigger: str, actions_mode: str) -> str:
     """The start client token: one run per owner, template, trigger and mode, however often it is asked."""
     return client_token(owner, template_id, trigger, actions_mode)
-
-
-# ----- the checks before a start ----------------------------------------------------------------------
-
-
-class LeverEngaged(FisError):
-    """The FIS safety lever of the Region is engaged: FIS would cancel the run, so it is not started."""
-
-
-@dataclass(frozen=True)
-class Preflight:
-    """How to check a template's blast radius before a start (``aws.targets.preflight_start``): clients
-    for the account's services in the run's Region, the guardrail policy's caps (``targets.policy_caps``),
-    and the template when the caller has read it already (otherwise it is read from FIS by id)."""
-
-    clients: ClientFactory
-    cap_fn: CapFn | None = None
-    spec: TemplateSpec | None = None
-    policy: str | None = None  # where the caps come from (Policy.describe()), for the record
-
-
-@dataclass(frozen=True)
-class StartCheck:
-    """What :func:`check_start` found: the preflight report (None when the caller skipped the preflight)
-    and notes for the user (a lever that could not be read)."""
-
-    preflight: PreflightReport | None
-    policy: str | None = None
-    notes: tuple[str, ...] = ()
-
-    def record(self) -> dict[str, Any]:
-        """The preflight for a run's outputs / results: the report, or that it was skipped."""
-        if self.preflight is None:
-            return {"skipped": True, "refused": False, "targets": []}
-        return {"skipped": False, "policy": self.policy, **self.preflight.to_dict()}
-
-
-def check_start(client: Any, template_id: str, preflight: Preflight | None) -> StartCheck:
-    """The checks before StartExperiment, the same for every front end, in this order:
-
-    1. the FIS safety lever: engaged (or engaging) raises :class:`LeverEngaged` with its reason; FIS
-       would cancel the run anyway, this says why at once. A lever that cannot be read is a note, not a
-       refusal: FIS itself still enforces it.
-    2. the blast-radius preflight (unless ``preflight`` is None: the caller skips it, visibly): raises
-       ``targets.PreflightRefused`` when a target would hit more than its cap, selects nothing while
-       ``emptyTargetResolutionMode`` is ``fail``, or the account cannot be queried (fail closed).
-    """
-    notes: list[str] = []
-    try:
-        reason = lever_engaged(client)
-    except (BotoCoreError, ClientError) as e:
-        notes.append(
-            f"the FIS safety lever could not be read ({error_text(e)}); FIS still cancels runs while it is "
-            "engaged"
-        )
-    else:
-        if reason is not None:
-            region = client.meta.region_name
-            raise LeverEngaged(
-                f"the FIS safety lever in {region} is engaged ({reason}), so FIS would cancel the run; "
-                f"nothing was started. Disengage it when the incident is over: chaos-pulumi resume --reason "
-                f"'...' --region {region} (or chaos.faults.fis_safety_lever state: disengaged)"
-            )
-    if preflight is None:
-        return StartCheck(None, notes=tuple(notes))
-    subject = preflight.spec if preflight.spec is not None else template_id
-    report = preflight_start(
-        preflight.clients, subject, preflight.cap_fn, preflight.policy, source=f"template {template_id}"
-    )
-    return StartCheck(report, preflight.policy, tuple(notes))
 
 
 # ----- start, wait, stop ------------------------------------------------------------------------------
@@ -390,10 +318,6 @@ def experiment_summary(experiment: Mapping[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "ACTIONS_MODES",
-    "LeverEngaged",
-    "Preflight",
-    "StartCheck",
-    "check_start",
     "read_resolved_targets",
     "DEFAULT_ACTIONS_MODE",
     "DEFAULT_FAIL_ON",

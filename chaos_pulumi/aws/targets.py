@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,7 +29,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chaos_pulumi.aws.clients import ClientFactory
 from chaos_pulumi.aws.errors import FisError, error_text
 from chaos_pulumi.aws.target_types import KINDS
-from chaos_pulumi.spec.guardrails import Policy, resolve_policy, selection_cap
 from chaos_pulumi.spec.model import Target, TemplateSpec
 from chaos_pulumi.spec.selection import SelectionMode, matches_filters, tag_dict, tags_match
 
@@ -45,37 +43,6 @@ SKIP_HINT = (
 
 def no_caps(resource_type: str) -> tuple[int | None, float | None]:
     return None, None
-
-
-class PolicyUnavailable(FisError):
-    """The guardrail policy that applies does not load, so there are no caps to check against (a broken
-    policy never means "no caps")."""
-
-
-def guardrail_policy(
-    explicit: str | None = None, start: str | Path | None = None, option: str = "--policy"
-) -> Policy:
-    """The guardrail policy that applies (``explicit``, ``$CHAOS_PULUMI_POLICY``, the ``chaos-pulumi.yaml``
-    above ``start``, else the safe defaults: ``guardrails.resolve_policy``). Raises
-    :class:`PolicyUnavailable` when it does not load."""
-    choice = resolve_policy(explicit, start=start, option=option)
-    if not choice.ok or choice.policy is None:
-        problems = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in choice.problems)
-        raise PolicyUnavailable(f"the guardrail policy does not load: {problems}")
-    return choice.policy
-
-
-def policy_caps(
-    explicit: str | None = None, start: str | Path | None = None, option: str = "--policy"
-) -> CapFn:
-    """The selection caps of the guardrail policy that applies (:func:`guardrail_policy`), as the
-    preflight's ``cap_fn``."""
-    return caps_of(guardrail_policy(explicit, start, option))
-
-
-def caps_of(policy: Policy | None) -> CapFn:
-    """A policy's ``max_selection`` caps as the preflight's ``cap_fn`` (``selection_cap``)."""
-    return lambda resource_type: selection_cap(policy, resource_type)
 
 
 @dataclass(frozen=True)
@@ -424,14 +391,10 @@ __all__ = [
     "UNRESOLVED",
     "UPPER_BOUND",
     "CapFn",
-    "PolicyUnavailable",
     "PreflightRefused",
     "PreflightReport",
     "TargetReport",
-    "caps_of",
-    "guardrail_policy",
     "no_caps",
-    "policy_caps",
     "preflight",
     "preflight_start",
     "resolve_target",

@@ -12,16 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, policy_caps
 from chaos_pulumi.aws.clients import ClientFactory, client_factory
-from chaos_pulumi.aws.targets import (
-    CapFn,
-    PolicyUnavailable,
-    PreflightReport,
-    TargetReport,
-    no_caps,
-    policy_caps,
-    preflight,
-)
+from chaos_pulumi.aws.targets import CapFn, PreflightReport, TargetReport, no_caps, preflight
 from chaos_pulumi.spec import has_errors, load_file
 
 from .common import Console, UsageError, expand

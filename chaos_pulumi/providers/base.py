@@ -132,7 +132,7 @@ def preflight_policy() -> Any:
     """The guardrail policy whose caps the preflight applies: ``$CHAOS_PULUMI_POLICY``, else the
     ``chaos-pulumi.yaml`` above the Pulumi project directory (the provider runs there), else the safe
     defaults; the policy pack reads the same. Raises ``PolicyUnavailable`` when it does not load."""
-    from chaos_pulumi.aws.targets import guardrail_policy
+    from chaos_pulumi.aws.caps import guardrail_policy
 
     return guardrail_policy(None, start=os.getcwd(), option="policy setting")
 

@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, caps_of
 from chaos_pulumi.aws.errors import FisError, error_text
 from chaos_pulumi.aws.experiments import (
     ACTIONS_MODES,
@@ -33,8 +34,6 @@ from chaos_pulumi.aws.experiments import (
     DEFAULT_FAIL_ON,
     FAIL_ON_CHOICES,
     TERMINAL_STATES,
-    Preflight,
-    StartCheck,
     experiment_summary,
     get_experiment,
     read_resolved_targets,
@@ -42,8 +41,8 @@ from chaos_pulumi.aws.experiments import (
     run_token,
     stop_experiment,
 )
+from chaos_pulumi.aws.start_checks import Preflight, StartCheck
 from chaos_pulumi.aws.tags import apply_tags, plan_tags
-from chaos_pulumi.aws.targets import PolicyUnavailable, caps_of
 from chaos_pulumi.providers.base import (
     FisProvider,
     ProviderError,

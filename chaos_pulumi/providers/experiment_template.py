@@ -27,8 +27,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, caps_of
 from chaos_pulumi.aws.errors import FisError, error_text
-from chaos_pulumi.aws.targets import PolicyUnavailable, caps_of, preflight
+from chaos_pulumi.aws.targets import preflight
 from chaos_pulumi.aws.templates import (
     TemplateNotApplied,
     apply_template,

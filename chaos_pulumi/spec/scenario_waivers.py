@@ -46,14 +46,18 @@ def read_user_waiver(text: str | None) -> tuple[tuple[str, ...], str | None, lis
     else:
         rules, reason = (), text.strip()
     if len(reason) < MIN_REASON:
-        return (), None, [
-            Problem(
-                "parameters.waiver",
-                f"gives {'no reason' if not reason else f'the reason {reason!r}'}; a waiver needs a reason a "
-                f"reviewer can judge (at least {MIN_REASON} characters), optionally after the rules it "
-                "waives: '<rule>[, <rule>]: <reason>'",
-            )
-        ]
+        return (
+            (),
+            None,
+            [
+                Problem(
+                    "parameters.waiver",
+                    f"gives {f'the reason {reason!r}' if reason else 'no reason'}; a waiver needs a reason "
+                    f"a reviewer can judge (at least {MIN_REASON} characters), optionally after the rules "
+                    "it waives: '<rule>[, <rule>]: <reason>'",
+                )
+            ],
+        )
     return rules, reason, []
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, policy_caps
 from chaos_pulumi.aws.clients import client_factory
-from chaos_pulumi.aws.targets import PolicyUnavailable, policy_caps
 from chaos_pulumi.cli import main
 from chaos_pulumi.cli.killswitch import stop_all_command
 from chaos_pulumi.cli.targets import targets_command

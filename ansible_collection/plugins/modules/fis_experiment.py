@@ -308,20 +308,19 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
+    from chaos_pulumi.aws.caps import caps_of
     from chaos_pulumi.aws.errors import FisError
     from chaos_pulumi.aws.experiments import (
         TERMINAL_STATES,
         ExperimentTimeout,
-        Preflight,
-        StartCheck,
-        check_start,
         get_experiment,
         run_experiment,
         run_token,
         stop_experiment,
         wait_for_experiment,
     )
-    from chaos_pulumi.aws.targets import PreflightRefused, caps_of
+    from chaos_pulumi.aws.start_checks import Preflight, StartCheck, check_start
+    from chaos_pulumi.aws.targets import PreflightRefused
     from chaos_pulumi.aws.templates import get_template
     from chaos_pulumi.spec import TemplateSpec
 except ImportError:
