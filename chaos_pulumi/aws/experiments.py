@@ -14,14 +14,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING, Any
 
 from chaos_pulumi.aws.errors import FisError, error_code, error_text, is_not_found
-from chaos_pulumi.aws.start_checks import Preflight, StartCheck, check_start
-from chaos_pulumi.aws.targets import resolved_by_fis
 from chaos_pulumi.aws.tokens import client_token
+
+if TYPE_CHECKING:
+    from chaos_pulumi.aws.start_checks import Preflight, StartCheck
 
 STATUSES = ("pending", "initiating", "running", "completed", "stopping", "stopped", "failed", "cancelled")
 # A run in one of these has ended; its state no longer moves.
@@ -73,6 +72,9 @@ def start_experiment(
 ) -> dict[str, Any]:
     """The one place every run starts: :func:`check_start` (``preflight`` None skips the preflight; the
     caller says so visibly), then StartExperiment. Returns the experiment as FIS started it."""
+    # Imported here: importing this module needs no botocore (ansible-test imports the modules without it).
+    from chaos_pulumi.aws.start_checks import check_start
+
     checked = check_start(client, template_id, preflight)
     if on_checked is not None:
         on_checked(checked)
@@ -257,6 +259,10 @@ def run_experiment(
 def read_resolved_targets(client: Any, experiment_id: str) -> tuple[dict[str, list[str]] | None, str | None]:
     """What FIS resolved for a run (ListExperimentResolvedTargets: target name -> ARNs), or None and why
     it could not be read (a missing permission must not fail a run that already happened)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chaos_pulumi.aws.targets import resolved_by_fis
+
     try:
         return resolved_by_fis(client, experiment_id), None
     except (BotoCoreError, ClientError) as e:
@@ -318,7 +324,6 @@ def experiment_summary(experiment: Mapping[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "ACTIONS_MODES",
-    "read_resolved_targets",
     "DEFAULT_ACTIONS_MODE",
     "DEFAULT_FAIL_ON",
     "FAIL_ON_CHOICES",
@@ -332,6 +337,7 @@ __all__ = [
     "get_experiment",
     "iso_time",
     "list_experiments",
+    "read_resolved_targets",
     "run_experiment",
     "run_failure",
     "run_token",
