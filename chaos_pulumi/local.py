@@ -9,13 +9,14 @@ operations moto lacks added as documented stand-ins (`chaos_pulumi.standins`: th
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from pathlib import Path
 FAKE_ACCESS_KEY = "AKIACHAOSPULUMITEST1"
 FAKE_SECRET_KEY = "chaos-pulumi-test-secret-0123456789abcdef"
 REGION = "us-east-1"
+AMI = "ami-12c6146b"  # one of the images moto knows in every Region
+EXPERIMENT_MODEL = "fis::experiment"  # moto's state-manager name for FIS experiments
 
 
 def free_port() -> int:
@@ -55,6 +58,62 @@ class MotoServer:
             aws_access_key_id=FAKE_ACCESS_KEY,
             aws_secret_access_key=FAKE_SECRET_KEY,
         )
+
+    def run_instances(self, count: int, tags: dict[str, str], subnet: str | None = None) -> list[str]:
+        """Start ``count`` EC2 instances carrying ``tags`` (for templates to target); their ids."""
+        kwargs: dict = {"ImageId": AMI, "MinCount": count, "MaxCount": count}
+        if tags:
+            tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
+            kwargs["TagSpecifications"] = [{"ResourceType": "instance", "Tags": tag_list}]
+        if subnet:
+            kwargs["SubnetId"] = subnet
+        return [i["InstanceId"] for i in self.client("ec2").run_instances(**kwargs)["Instances"]]
+
+    def hold_experiments(self, held: bool) -> None:
+        """Pin FIS experiments in the state they are in (``held``), or let them move on again.
+
+        moto moves an experiment one state per GetExperiment (pending, initiating, running, completed),
+        so a run is over after three reads. Held (moto's documented state-manager API, a manual
+        transition), it stays where it is until something stops it: StopExperiment, the safety lever.
+        """
+        if held:
+            transition = {"progression": "manual", "times": 10**9}
+            self._moto_api("set-transition", {"model_name": EXPERIMENT_MODEL, "transition": transition})
+        else:
+            self._moto_api("unset-transition", {"model_name": EXPERIMENT_MODEL})
+
+    def _moto_api(self, path: str, body: dict) -> None:
+        req = urllib.request.Request(
+            f"{self.url}/moto-api/state-manager/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(req, timeout=10).read()
+
+
+def pulumi_env(work: Path, aws_env: dict[str, str], path: Sequence[str] = ()) -> dict[str, str]:
+    """The environment for the Pulumi CLI on the embedded default: a throwaway Pulumi home and local
+    file backend under ``work``, the AWS environment ``aws_env`` (a moto server's), ``path`` (where
+    ``pulumi`` is) before this Python's directory on PATH, and this Python for programs and packs."""
+    home, backend = work / "pulumi-home", work / "state"
+    home.mkdir(exist_ok=True)
+    backend.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
+    env.update(aws_env)
+    search = [*path, str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
+    env.update(
+        {
+            "PATH": os.pathsep.join(search),
+            "PULUMI_HOME": str(home),
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": "chaos-pulumi-demo",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_PYTHON_CMD": sys.executable,
+        }
+    )
+    return env
 
 
 @contextlib.contextmanager

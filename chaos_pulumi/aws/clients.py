@@ -29,18 +29,4 @@ def client_factory(
     return client
 
 
-def error_code(err: BaseException) -> str:
-    """The AWS error code of a botocore ClientError (``""`` for anything else)."""
-    response: Any = getattr(err, "response", None) or {}
-    return str((response.get("Error") or {}).get("Code", ""))
-
-
-def error_text(err: BaseException) -> str:
-    """What went wrong, in one line: ``Code: message`` for AWS errors, else the exception's own text."""
-    error = (getattr(err, "response", None) or {}).get("Error") or {}
-    if error:
-        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
-    return f"{type(err).__name__}: {err}"
-
-
-__all__ = ["ClientFactory", "client_factory", "error_code", "error_text"]
+__all__ = ["ClientFactory", "client_factory"]

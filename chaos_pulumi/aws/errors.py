@@ -20,11 +20,12 @@ def is_not_found(err: BaseException) -> bool:
 
 
 def error_text(err: BaseException) -> str:
-    """``Code: message`` of a botocore ClientError, or the exception text."""
+    """What went wrong, in one line: ``Code: message`` for AWS errors, else ``Type: text`` (the type of
+    a botocore error, e.g. ``EndpointConnectionError``, says as much as its text)."""
     error = (getattr(err, "response", None) or {}).get("Error") or {}
     if error:
         return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
-    return str(err)
+    return f"{type(err).__name__}: {err}"
 
 
 __all__ = ["FisError", "error_code", "error_text", "is_not_found"]

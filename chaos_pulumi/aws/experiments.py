@@ -1,9 +1,11 @@
-"""FIS experiment runs: start, wait, judge, stop and summarise, for both front ends.
+"""FIS experiment runs: check, start, wait, judge, stop and summarise, for both front ends.
 
 The Pulumi ``Experiment`` provider and the Ansible ``fis_experiment`` module run experiments through
 :func:`run_experiment`, stop them through :func:`stop_experiment`, and report them through
 :func:`experiment_summary`; the states, the defaults and the verdict are defined here once. Every
-start goes through :func:`start_experiment`, the one place a check before a run belongs.
+start goes through :func:`start_experiment`, which first makes the checks every front end makes
+(:func:`check_start`: the FIS safety lever, then the blast-radius preflight), so both refuse the same
+runs with the same message.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chaos_pulumi.aws.errors import FisError, error_code, is_not_found
+from chaos_pulumi.aws.errors import FisError, error_code, error_text, is_not_found
 from chaos_pulumi.aws.tokens import client_token
+
+if TYPE_CHECKING:
+    from chaos_pulumi.aws.start_checks import Preflight, StartCheck
 
 STATUSES = ("pending", "initiating", "running", "completed", "stopping", "stopped", "failed", "cancelled")
 # A run in one of these has ended; its state no longer moves.
@@ -60,10 +65,19 @@ def start_experiment(
     template_id: str,
     *,
     client_token: str,
+    preflight: Preflight | None,
     actions_mode: str = DEFAULT_ACTIONS_MODE,
     tags: Mapping[str, str] | None = None,
+    on_checked: Callable[[StartCheck], None] | None = None,
 ) -> dict[str, Any]:
-    """StartExperiment: the one place every run starts. Returns the experiment as FIS started it."""
+    """The one place every run starts: :func:`check_start` (``preflight`` None skips the preflight; the
+    caller says so visibly), then StartExperiment. Returns the experiment as FIS started it."""
+    # Imported here: importing this module needs no botocore (ansible-test imports the modules without it).
+    from chaos_pulumi.aws.start_checks import check_start
+
+    checked = check_start(client, template_id, preflight)
+    if on_checked is not None:
+        on_checked(checked)
     request: dict[str, Any] = {"clientToken": client_token, "experimentTemplateId": template_id}
     if actions_mode != DEFAULT_ACTIONS_MODE:
         request["experimentOptions"] = {"actionsMode": actions_mode}
@@ -171,9 +185,13 @@ class Run:
     """The outcome of :func:`run_experiment`."""
 
     experiment: dict[str, Any]  # the run as last seen
+    checked: StartCheck  # what was checked before the start (the preflight report)
     timeout: ExperimentTimeout | None = None  # the wait gave up before the run ended
     stopped: bool = False  # ... and the run was stopped because of it
     failure: str | None = None  # the verdict of a run waited for: why it failed, None when it passed
+    # What FIS resolved for the run (target name -> ARNs), read once it ended; None without a wait
+    resolved_targets: dict[str, list[str]] | None = None
+    notes: tuple[str, ...] = ()  # e.g. the resolved targets could not be read
 
 
 def run_experiment(
@@ -181,6 +199,7 @@ def run_experiment(
     template_id: str,
     *,
     client_token: str,
+    preflight: Preflight | None,
     actions_mode: str = DEFAULT_ACTIONS_MODE,
     tags: Mapping[str, str] | None = None,
     wait: bool = False,
@@ -188,30 +207,66 @@ def run_experiment(
     fail_on: Sequence[str] = DEFAULT_FAIL_ON,
     poll_s: float = 2.0,
     stop_on_timeout: bool = True,
+    on_checked: Callable[[StartCheck], None] | None = None,
     on_start: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> Run:
-    """Start a run and, with ``wait``, wait for its end and judge it against ``fail_on``.
+    """Check and start a run (:func:`start_experiment`) and, with ``wait``, wait for its end, judge it
+    against ``fail_on`` and read what FIS resolved for it.
 
     A run the wait gives up on is stopped (unless ``stop_on_timeout=False``): a run nobody watches is a
     run nobody can stop, so it does not outlive the caller's patience.
     """
+    seen: list[StartCheck] = []
+
+    def checked(check: StartCheck) -> None:
+        seen.append(check)
+        if on_checked is not None:
+            on_checked(check)
+
     experiment = start_experiment(
-        client, template_id, client_token=client_token, actions_mode=actions_mode, tags=tags
+        client,
+        template_id,
+        client_token=client_token,
+        preflight=preflight,
+        actions_mode=actions_mode,
+        tags=tags,
+        on_checked=checked,
     )
+    check = seen[0]
     if on_start is not None:
         on_start(experiment)
     if not wait:
-        return Run(experiment)
+        return Run(experiment, check)
     try:
         experiment = wait_for_experiment(client, experiment["id"], timeout_s, on_progress, poll_s)
     except ExperimentTimeout as timeout:
         last = timeout.experiment or experiment
         if not stop_on_timeout:
-            return Run(last, timeout=timeout)
+            return Run(last, check, timeout=timeout)
         stop = stop_experiment(client, experiment["id"], last)
-        return Run(stop.experiment or last, timeout=timeout, stopped=stop.stopped)
-    return Run(experiment, failure=run_failure(experiment, fail_on))
+        return Run(stop.experiment or last, check, timeout=timeout, stopped=stop.stopped)
+    resolved, note = read_resolved_targets(client, experiment["id"])
+    return Run(
+        experiment,
+        check,
+        failure=run_failure(experiment, fail_on),
+        resolved_targets=resolved,
+        notes=(note,) if note else (),
+    )
+
+
+def read_resolved_targets(client: Any, experiment_id: str) -> tuple[dict[str, list[str]] | None, str | None]:
+    """What FIS resolved for a run (ListExperimentResolvedTargets: target name -> ARNs), or None and why
+    it could not be read (a missing permission must not fail a run that already happened)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chaos_pulumi.aws.targets import resolved_by_fis
+
+    try:
+        return resolved_by_fis(client, experiment_id), None
+    except (BotoCoreError, ClientError) as e:
+        return None, f"what FIS resolved for experiment {experiment_id} could not be read ({error_text(e)})"
 
 
 # ----- reading runs -----------------------------------------------------------------------------
@@ -282,6 +337,7 @@ __all__ = [
     "get_experiment",
     "iso_time",
     "list_experiments",
+    "read_resolved_targets",
     "run_experiment",
     "run_failure",
     "run_token",

@@ -33,7 +33,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chaos_pulumi.aws.clients import ClientFactory, error_code, error_text
+from chaos_pulumi.aws.clients import ClientFactory
+from chaos_pulumi.aws.errors import error_code, error_text
 from chaos_pulumi.spec.schedules import SCHEDULE_TAG
 
 LEVER_ID = "default"

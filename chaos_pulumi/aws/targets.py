@@ -26,7 +26,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chaos_pulumi.aws.clients import ClientFactory, error_text
+from chaos_pulumi.aws.clients import ClientFactory
+from chaos_pulumi.aws.errors import FisError, error_text
 from chaos_pulumi.aws.target_types import KINDS
 from chaos_pulumi.spec.model import Target, TemplateSpec
 from chaos_pulumi.spec.selection import SelectionMode, matches_filters, tag_dict, tags_match
@@ -118,6 +119,15 @@ class PreflightReport:
         where = f" (account {self.account}, {self.region})" if self.account else ""
         return f"preflight refused {self.source}{where}:\n" + "\n".join(f"  - {r}" for r in self.refusals)
 
+    def lines(self) -> list[str]:
+        """One line per target (for progress output): what it would hit, the cap, the verdict."""
+        out = [
+            f"target '{t.name}' ({t.resource_type}, {t.selection_mode}): {t.summary()}; cap: {t.cap_text()}; "
+            + ("REFUSED" if t.refusal else "ok")
+            for t in self.targets
+        ]
+        return out + ([f"REFUSED: {self.error}"] if self.error else [])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -131,12 +141,17 @@ class PreflightReport:
         }
 
 
-class PreflightRefused(Exception):
-    """A run was refused before it started; ``report`` says what each target would have hit."""
+class PreflightRefused(FisError):
+    """A run was refused before it started; ``report`` says what each target would have hit, ``policy``
+    (when given) which guardrail policy the caps came from."""
 
-    def __init__(self, report: PreflightReport) -> None:
-        super().__init__(report.message())
+    def __init__(self, report: PreflightReport, policy: str | None = None) -> None:
+        text = report.message()
+        if policy:
+            text += f"\n  (caps from the guardrail policy {policy})"
+        super().__init__(text)
         self.report = report
+        self.policy = policy
 
 
 class TargetUnresolved(Exception):
@@ -333,13 +348,17 @@ def preflight(
 
 
 def preflight_start(
-    clients: ClientFactory, spec_or_template_id: TemplateSpec | str, cap_fn: CapFn | None = None
+    clients: ClientFactory,
+    spec_or_template_id: TemplateSpec | str,
+    cap_fn: CapFn | None = None,
+    policy: str | None = None,
+    source: str = "template",
 ) -> PreflightReport:
     """The check before a start, for every front end: resolve the template (a spec, or the id of a
     template in FIS, read with GetExperimentTemplate), and raise :class:`PreflightRefused` when the
     preflight refuses; otherwise return the report (for the run's outputs)."""
     if isinstance(spec_or_template_id, TemplateSpec):
-        report = preflight(spec_or_template_id, clients, cap_fn)
+        report = preflight(spec_or_template_id, clients, cap_fn, source)
     else:
         template_id = spec_or_template_id
         try:
@@ -352,7 +371,7 @@ def preflight_start(
         else:
             report = preflight(TemplateSpec.from_fis(template), clients, cap_fn, f"template {template_id}")
     if report.refused:
-        raise PreflightRefused(report)
+        raise PreflightRefused(report, policy)
     return report
 
 

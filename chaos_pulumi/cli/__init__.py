@@ -2,7 +2,7 @@
 
 chaos-pulumi validate PATH... [--format text|json]   exit 0 valid, 1 errors, 2 usage
 chaos-pulumi explain PATH                            Markdown for a pull request
-chaos-pulumi iam-policy PATH [--trust-policy]        least-privilege policy for the role
+chaos-pulumi iam-policy PATH [--trust-policy]        least-privilege policy for the role (or its trust)
 chaos-pulumi catalog list | show | refresh           the FIS action catalog
 
 PATH may be ``-`` for standard input. One module per command (or command group); ``main.COMMANDS``

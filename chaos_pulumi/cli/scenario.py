@@ -2,6 +2,8 @@
 
 `render` prints (or writes) the experiment template the FIS console makes from the same shared
 parameters; every problem with a parameter is reported with its field and fix, and nothing is written.
+On stderr it shows the validator's findings and the safe defaults' verdict: what the template's
+waiver waives (the scenario's design, the user's ``waiver``) and any rule it still breaks.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import TextIO
 import yaml
 
 from chaos_pulumi.spec import validate
+from chaos_pulumi.spec.guardrails import evaluate, safe_defaults
 from chaos_pulumi.spec.scenario_params import ScenarioError, describe_parameter, scenario_declarations
 from chaos_pulumi.spec.scenarios import render_scenario
 
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Console
+from .policy import waiver_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -99,6 +103,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     data = rendered.to_dict()
     for problem in validate(data, console.catalog):
         err.write(f"  {problem.severity:7} {problem}\n")
+    guardrails = evaluate(rendered.spec, safe_defaults(), cat=console.catalog)
+    for p in guardrails.problems:
+        err.write(f"  {p.severity:7} {p.path}: [{p.rule}] {p.message} (safe defaults)\n")
+    for line in waiver_lines(guardrails):
+        err.write(line + "\n")
     for key, why in rendered.left_out.items():
         err.write(f"  note    {key} left out: {why}\n")
     if args.output.endswith(".json"):

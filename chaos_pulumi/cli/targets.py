@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, policy_caps
 from chaos_pulumi.aws.clients import ClientFactory, client_factory
 from chaos_pulumi.aws.targets import CapFn, PreflightReport, TargetReport, no_caps, preflight
 from chaos_pulumi.spec import has_errors, load_file
@@ -20,31 +21,6 @@ from .common import Console, UsageError, expand
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _SHOWN_ARNS = 5
-
-
-class PolicyUnavailable(Exception):
-    """The guardrail policy asked for cannot be read (no guardrails in this build, or a broken policy)."""
-
-
-def policy_caps(policy: str | None, start: Path | None = None) -> CapFn:
-    """The selection caps of the guardrail policy that applies: ``policy`` (a file, ``none``, or None
-    for the project's or the default policy, looked up from ``start``), through the spec layer's
-    guardrails (``resolve_policy``, ``selection_cap``). A policy that does not load is an error: a
-    broken policy never means "no caps"."""
-    try:
-        from chaos_pulumi.spec import guardrails  # type: ignore[attr-defined]
-    except ImportError:
-        if policy in (None, "none"):
-            return no_caps
-        raise PolicyUnavailable(
-            f"--policy {policy}: this build has no guardrail policy (chaos_pulumi.spec.guardrails); "
-            "use --policy none, or a build with guardrails"
-        ) from None
-    choice = guardrails.resolve_policy(policy, start=start, option="--policy")
-    if not choice.ok:
-        problems = "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in choice.problems)
-        raise PolicyUnavailable(f"the guardrail policy does not load: {problems}")
-    return lambda resource_type: guardrails.selection_cap(choice.policy, resource_type)
 
 
 def _target_lines(t: TargetReport) -> list[str]:

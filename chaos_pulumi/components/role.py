@@ -10,12 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from chaos_pulumi.spec import Problem, TemplateSpec, has_errors, validate
-from chaos_pulumi.spec.experiment_role import (
-    INLINE_POLICY_LIMIT,
-    role_policy,
-    split_policy,
-    trust_policy,
-)
+from chaos_pulumi.spec.experiment_role import INLINE_POLICY_LIMIT, role_policy, split_policy
+from chaos_pulumi.spec.iam import trust_policy
 from chaos_pulumi.spec.scenarios import RenderedScenario
 
 PLACEHOLDER_ACCOUNT = "000000000000"

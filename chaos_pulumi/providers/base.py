@@ -21,6 +21,7 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from chaos_pulumi.aws.clients import ClientFactory, client_factory
 from chaos_pulumi.aws.errors import FisError
 
 # Problems the user can fix carry this exception; everything else is a bug and keeps its traceback.
@@ -28,6 +29,7 @@ __all__ = [
     "UNKNOWN",
     "FisProvider",
     "ProviderError",
+    "account_clients",
     "fis",
     "has_unknowns",
     "is_unknown",
@@ -89,10 +91,10 @@ class FisProvider(ResourceProvider):
 # ----- AWS clients -----------------------------------------------------------------------------
 
 
-# The AWS settings a client depends on; a client is reused only while they are unchanged.
+# The AWS settings a client depends on; a client is reused only while they are unchanged (and while
+# every service-specific AWS_ENDPOINT_URL_<SERVICE> is unchanged).
 _CLIENT_ENV = (
     "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_FIS",
     "AWS_PROFILE",
     "AWS_ACCESS_KEY_ID",
     "AWS_REGION",
@@ -100,25 +102,39 @@ _CLIENT_ENV = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
 )
-_clients: dict[tuple[str, ...], Any] = {}
+_factories: dict[tuple[str, ...], ClientFactory] = {}
 _clients_lock = threading.Lock()
 
 
-def fis(region: str | None = None) -> Any:
-    """A FIS client from the standard AWS environment (credentials, profile, AWS_ENDPOINT_URL).
+def account_clients(region: str | None = None) -> ClientFactory:
+    """Clients for the account's services (FIS, and what the preflight queries) from the standard AWS
+    environment (credentials, profile, AWS_ENDPOINT_URL), one per service.
 
     Building a boto3 client costs ~0.1-0.2 s, once per resource adds up, so the provider process keeps
-    one per region and environment (boto3 clients are thread-safe). It lives only in that process's
-    memory, for the length of one Pulumi operation; nothing of it reaches the state.
+    them per region and environment (boto3 clients are thread-safe). They live only in that process's
+    memory, for the length of one Pulumi operation; nothing of them reaches the state.
     """
-    from chaos_pulumi.aws import fis_client
-
-    key = (region or "", *(os.environ.get(name, "") for name in _CLIENT_ENV))
+    endpoints = sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL_"))
+    key = (region or "", *(os.environ.get(name, "") for name in _CLIENT_ENV), repr(endpoints))
     with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = fis_client(region=region or None)
-    return client
+        factory = _factories.get(key)
+        if factory is None:
+            factory = _factories[key] = client_factory(region=region or None)
+    return factory
+
+
+def fis(region: str | None = None) -> Any:
+    """A FIS client from the standard AWS environment (see :func:`account_clients`)."""
+    return account_clients(region)("fis")
+
+
+def preflight_policy() -> Any:
+    """The guardrail policy whose caps the preflight applies: ``$CHAOS_PULUMI_POLICY``, else the
+    ``chaos-pulumi.yaml`` above the Pulumi project directory (the provider runs there), else the safe
+    defaults; the policy pack reads the same. Raises ``PolicyUnavailable`` when it does not load."""
+    from chaos_pulumi.aws.caps import guardrail_policy
+
+    return guardrail_policy(None, start=os.getcwd(), option="policy setting")
 
 
 def environment_region() -> str | None:

@@ -6,8 +6,8 @@ changes: the resource is updated in place, in one engine step: the run it record
 it still runs (unless ``stop_on_destroy=False``), then the new run starts and its outputs replace the
 old ones (``experiment_id`` is always the current run; the resource id stays that of the first).
 Destroying it stops a run that is still going. Every other input change is recorded without starting
-anything. Starting, waiting, the verdict and stopping are ``chaos_pulumi.aws.experiments``, which the
-Ansible module uses too.
+anything. Checking (the FIS safety lever, the blast-radius preflight), starting, waiting, the verdict
+and stopping are ``chaos_pulumi.aws.experiments``, which the Ansible module uses too.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, caps_of
 from chaos_pulumi.aws.errors import FisError, error_text
 from chaos_pulumi.aws.experiments import (
     ACTIONS_MODES,
@@ -35,16 +36,20 @@ from chaos_pulumi.aws.experiments import (
     TERMINAL_STATES,
     experiment_summary,
     get_experiment,
+    read_resolved_targets,
     run_experiment,
     run_token,
     stop_experiment,
 )
+from chaos_pulumi.aws.start_checks import Preflight, StartCheck
 from chaos_pulumi.aws.tags import apply_tags, plan_tags
 from chaos_pulumi.providers.base import (
     FisProvider,
     ProviderError,
+    account_clients,
     fis,
     is_unknown,
+    preflight_policy,
     progress,
     short_name,
 )
@@ -57,6 +62,8 @@ POLL_S = 1.0
 
 # Inputs whose change is recorded in place (no new run); a change of "trigger" starts a new run.
 _RECORDED = ("template_id", "wait", "timeout", "fail_on", "actions_mode", "tags", "stop_on_destroy")
+# Runs FIS has not resolved the targets of yet: nothing to read from ListExperimentResolvedTargets.
+_UNRESOLVED = ("pending", "initiating")
 
 
 def timeout_seconds(value: Any) -> float | None:
@@ -83,6 +90,11 @@ def _trigger(value: Any) -> str:
 def _run_id(id_: str, props: Mapping[str, Any]) -> str:
     """The run the resource stands for now: the latest one a trigger started (the id is the first)."""
     return str(props.get("experiment_id") or id_)
+
+
+def _preflight(value: Any) -> bool:
+    """``preflight`` as set (state written before it existed has none: on, the default)."""
+    return value is not False
 
 
 class ExperimentProvider(FisProvider):
@@ -135,7 +147,11 @@ class ExperimentProvider(FisProvider):
         retrigger = is_unknown(news.get("trigger")) or _trigger(news.get("trigger")) != _trigger(
             olds.get("trigger")
         )
-        changed = retrigger or any(news.get(k) != olds.get(k) for k in _RECORDED)
+        changed = (
+            retrigger
+            or any(news.get(k) != olds.get(k) for k in _RECORDED)
+            or _preflight(news.get("preflight")) != _preflight(olds.get("preflight"))
+        )
         return DiffResult(changes=changed, replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -153,7 +169,7 @@ class ExperimentProvider(FisProvider):
         outs["region"] = client.meta.region_name
         experiment = get_experiment(client, _run_id(id_, olds))
         if experiment is not None:
-            outs.update(experiment_summary(experiment))
+            outs.update(self._observed(client, experiment, olds))
             if (olds.get("tags") or {}) != (news.get("tags") or {}) and experiment.get("arn"):
                 change = plan_tags(experiment.get("tags") or {}, news.get("tags") or {})
                 apply_tags(client, experiment["arn"], change)
@@ -165,7 +181,7 @@ class ExperimentProvider(FisProvider):
         if experiment is None:
             return ReadResult(id_="", outs={})
         outs = dict(props)
-        outs.update(experiment_summary(experiment))
+        outs.update(self._observed(client, experiment, props))
         return ReadResult(id_, outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -175,14 +191,49 @@ class ExperimentProvider(FisProvider):
 
     # ----- helpers ---------------------------------------------------------------------------
     @staticmethod
-    def _run(props: Mapping[str, Any]) -> dict[str, Any]:
-        """Start the run ``props`` ask for (waiting for it and judging it with ``wait``); its outputs."""
+    def _observed(client: Any, experiment: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """The run as FIS reports it now, and what FIS resolved for it once it has resolved targets."""
+        outs = experiment_summary(experiment)
+        if props.get("resolved_targets") is None and outs["status"] not in _UNRESOLVED:
+            resolved, note = read_resolved_targets(client, str(experiment["id"]))
+            if note:
+                progress(f"{short_name(props.get('resource_key'))}: warning: {note}")
+            outs["resolved_targets"] = resolved
+        return outs
+
+    @staticmethod
+    def _checks(name: str, props: Mapping[str, Any], client: Any) -> Preflight | None:
+        """The preflight this run gets: the policy's caps in the run's account and Region, or None when
+        ``preflight=False`` (said in the output: nothing resolves or caps the targets then)."""
+        if not _preflight(props.get("preflight")):
+            progress(f"{name}: preflight skipped (preflight=False): the targets are not resolved or capped")
+            return None
+        try:
+            policy = preflight_policy()
+        except PolicyUnavailable as err:
+            raise ProviderError(
+                f"{name}: preflight: {err}; fix the policy, or skip the preflight visibly (preflight=False)"
+            ) from err
+        return Preflight(account_clients(client.meta.region_name), caps_of(policy), policy=policy.describe())
+
+    @classmethod
+    def _run(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Check and start the run ``props`` ask for (waiting for it and judging it with ``wait``); its
+        outputs."""
         name = short_name(props.get("resource_key"))
         client = fis(props.get("region"))
         template_id = str(props["template_id"])
         mode = props.get("actions_mode") or DEFAULT_ACTIONS_MODE
         timeout_s = timeout_seconds(props.get("timeout") or DEFAULT_TIMEOUT) or 1800.0
+        preflight = cls._checks(name, props, client)
         last: dict[str, Any] = {}
+
+        def on_checked(check: StartCheck) -> None:
+            for note in check.notes:
+                progress(f"{name}: warning: {note}")
+            if check.preflight is not None:
+                for line in check.preflight.lines():
+                    progress(f"{name}: preflight: {line}")
 
         def on_start(experiment: Mapping[str, Any]) -> None:
             progress(f"{name}: started experiment {experiment['id']} from template {template_id} ({mode})")
@@ -207,12 +258,14 @@ class ExperimentProvider(FisProvider):
                 client_token=run_token(
                     str(props.get("resource_key")), template_id, _trigger(props.get("trigger")), mode
                 ),
+                preflight=preflight,
                 actions_mode=mode,
                 tags=props.get("tags"),
                 wait=bool(props.get("wait")),
                 timeout_s=timeout_s,
                 fail_on=props.get("fail_on") or DEFAULT_FAIL_ON,
                 poll_s=POLL_S,
+                on_checked=on_checked,
                 on_start=on_start,
                 on_progress=on_progress,
             )
@@ -235,9 +288,13 @@ class ExperimentProvider(FisProvider):
                 f"{name}: {run.failure} (fail_on: {', '.join(props.get('fail_on') or DEFAULT_FAIL_ON)}); "
                 "change `trigger` to run it again"
             )
+        for note in run.notes:
+            progress(f"{name}: warning: {note}")
         outs = {k: v for k, v in props.items() if k != "__provider"}
         outs.update(experiment_summary(run.experiment))
         outs["region"] = client.meta.region_name
+        outs["preflight_report"] = run.checked.record()
+        outs["resolved_targets"] = run.resolved_targets
         return outs
 
     @staticmethod
@@ -260,6 +317,12 @@ class Experiment(Resource, module="fis", name="Experiment"):
     until the run ends and fails the deployment if it ends in ``fail_on``. ``actions_mode="skip-all"`` is
     FIS's dry run: targets are resolved, nothing is injected. Destroying the resource stops a run still
     going (unless ``stop_on_destroy=False``).
+
+    Before every start the run is refused when the Region's FIS safety lever is engaged, and (unless
+    ``preflight=False``, which the output says) when the blast-radius preflight refuses it: a target
+    over the guardrail policy's cap, an empty target while ``emptyTargetResolutionMode`` is ``fail``, or
+    an account that cannot be queried. ``preflight_report`` and ``resolved_targets`` record what the
+    preflight expected and what FIS resolved.
     """
 
     experiment_id: pulumi.Output[str]
@@ -270,6 +333,10 @@ class Experiment(Resource, module="fis", name="Experiment"):
     start_time: pulumi.Output[str]
     end_time: pulumi.Output[str]
     region: pulumi.Output[str]
+    preflight_report: pulumi.Output[dict]
+    """The preflight before the latest start: per target what it would hit and the cap, or skipped."""
+    resolved_targets: pulumi.Output[dict]
+    """What FIS resolved for the latest run (target name -> ARNs), once it ran; None before."""
 
     def __init__(
         self,
@@ -283,6 +350,7 @@ class Experiment(Resource, module="fis", name="Experiment"):
         actions_mode: str = "run-all",
         tags: Mapping[str, pulumi.Input[str]] | None = None,
         stop_on_destroy: bool = True,
+        preflight: bool = True,
         region: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -295,9 +363,10 @@ class Experiment(Resource, module="fis", name="Experiment"):
             "actions_mode": actions_mode,
             "tags": dict(tags) if tags else None,
             "stop_on_destroy": stop_on_destroy,
+            "preflight": preflight,
             "region": region,
             "resource_key": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
             **{k: None for k in ("experiment_id", "experiment_arn", "status", "reason", "actions")},
-            **{k: None for k in ("start_time", "end_time")},
+            **{k: None for k in ("start_time", "end_time", "preflight_report", "resolved_targets")},
         }
         super().__init__(ExperimentProvider(), resource_name, props, opts)

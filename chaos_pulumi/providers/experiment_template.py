@@ -27,7 +27,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, caps_of
 from chaos_pulumi.aws.errors import FisError, error_text
+from chaos_pulumi.aws.targets import preflight
 from chaos_pulumi.aws.templates import (
     TemplateNotApplied,
     apply_template,
@@ -40,10 +42,12 @@ from chaos_pulumi.aws.templates import (
 from chaos_pulumi.providers.base import (
     FisProvider,
     ProviderError,
+    account_clients,
     environment_region,
     fis,
     has_unknowns,
     is_unknown,
+    preflight_policy,
     progress,
     short_name,
     touches_unknown,
@@ -101,12 +105,48 @@ def _failure(name: str, doing: str, err: Exception) -> ProviderError:
     return ProviderError(f"{name}: {doing} failed: {error_text(err)}")
 
 
+def _new_content(old: Any, spec: TemplateSpec) -> bool:
+    """Whether the template is new or its content changed (a no-change preview queries nothing)."""
+    try:
+        return not isinstance(old, Mapping) or _spec(old) != spec
+    except Exception:  # state of another shape: treat as changed, the preflight only warns
+        return True
+
+
+def _preview_preflight(name: str, spec: TemplateSpec, region: str | None) -> None:
+    """What the template's targets would hit now, as progress lines and warnings: the preflight an
+    ``Experiment`` makes before it starts, run early so a reviewer sees it in ``pulumi preview``. It
+    never fails the preview (targets may be created by the same deployment); a run is refused later."""
+    region = region or environment_region()
+    if not region:
+        return  # no AWS Region configured: there is no account to look at
+    try:
+        policy = preflight_policy()
+    except PolicyUnavailable as err:
+        progress(f"{name}: warning: preflight not run: {err}")
+        return
+    try:
+        report = preflight(spec, account_clients(region), caps_of(policy), source="template")
+    except Exception as err:  # a preview never fails on the preflight
+        progress(f"{name}: warning: preflight could not run ({error_text(err)})")
+        return
+    for line in report.lines() if not report.error else []:
+        progress(f"{name}: preflight: {line}")
+    for refusal in report.refusals:
+        progress(f"{name}: warning: preflight: {refusal}")
+    if report.refused:
+        progress(
+            f"{name}: warning: an Experiment of this template would be refused now "
+            f"(caps from the guardrail policy {policy.describe()})"
+        )
+
+
 class ExperimentTemplateProvider(FisProvider):
     """Create, update in place, tag, read back and delete FIS experiment templates (through
     ``chaos_pulumi.aws.templates``, which the Ansible modules use too)."""
 
     # ----- preview ---------------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         template = whole_numbers(news.get(_TEMPLATE))
         if is_unknown(template):
@@ -126,7 +166,10 @@ class ExperimentTemplateProvider(FisProvider):
                 progress(f"{short_name(news.get('resource_key'))}: warning: {problem}")
         if not unknown and not failures:
             # Canonical form in state: key order, defaults and set order never show up as a diff.
-            inputs[_TEMPLATE] = _spec(template).to_dict()
+            spec = _spec(template)
+            inputs[_TEMPLATE] = spec.to_dict()
+            if spec.targets and _new_content(olds.get(_TEMPLATE), spec):
+                _preview_preflight(short_name(news.get("resource_key")), spec, news.get("region"))
         return CheckResult(inputs, failures)
 
     @staticmethod

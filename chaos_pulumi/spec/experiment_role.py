@@ -2,7 +2,7 @@
 
 ``iam_policy`` (iam.py) scopes one template's permissions; a role that serves several templates
 gets their union here, duplicates removed, split into inline policies that fit IAM's size limit.
-The trust policy lets FIS assume the role only for experiments of this account and Region.
+Its trust policy is ``iam.trust_policy``: FIS, only for experiments of this account and Region.
 """
 
 from __future__ import annotations
@@ -20,24 +20,6 @@ INLINE_POLICY_LIMIT = 10_240
 
 MANAGED_POLICY_LIMIT = 6_144
 """IAM's limit on one managed policy document (no spaces); inline chunks are kept under it too."""
-
-
-def trust_policy(account_id: str, region: str) -> dict[str, Any]:
-    """FIS may assume the role, only on behalf of experiments in this account and Region."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "fis.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:fis:{region}:{account_id}:experiment/*"},
-                },
-            }
-        ],
-    }
 
 
 def _minified(doc: Any) -> str:

@@ -277,13 +277,44 @@ def required_actions(spec: TemplateSpec, cat: Catalog | None = None) -> list[str
     return sorted(names)
 
 
-TRUST_POLICY: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "fis.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+FIS_PRINCIPAL = "fis.amazonaws.com"
+_ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/")
+
+
+def trust_policy(account_id: str, region: str = "*", partition: str = "aws") -> dict[str, Any]:
+    """The experiment role's trust policy: FIS may assume the role only for experiments of this account
+    (``aws:SourceAccount``) and, through ``aws:SourceArn``, of ``region`` (``*``: any of its Regions).
+
+    Both conditions keep FIS from acting for another account's experiment that names the role (the
+    confused deputy); the guardrails' ``role_trust`` rule requires them.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": FIS_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:fis:{region}:{account_id}:experiment/*"},
+                },
+            }
+        ],
+    }
+
+
+def role_partition_account(role_arn: str) -> tuple[str, str] | None:
+    """``(partition, account)`` of an IAM role ARN, or None when it is not one."""
+    m = _ROLE_ARN.match(role_arn)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def trust_policy_for_role(role_arn: str, region: str = "*") -> dict[str, Any]:
+    """:func:`trust_policy` for the role ``role_arn`` names (its partition and account). Raises
+    ValueError when it is not an IAM role ARN."""
+    found = role_partition_account(role_arn)
+    if found is None:
+        raise ValueError(f"{role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+    partition, account = found
+    return trust_policy(account, region, partition)

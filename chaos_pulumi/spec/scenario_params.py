@@ -79,6 +79,8 @@ class ScenarioDecl:
     sub_actions: dict[str, SubActionDecl]
     leads: tuple[str, ...] = ()
     content_differs: tuple[str, ...] = ()
+    # Guardrail rules the scenario's design conflicts with -> why (the rendered template's waiver says it).
+    design_waivers: dict[str, str] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,6 +114,7 @@ def scenario_declarations() -> dict[str, ScenarioDecl]:
             },
             leads=tuple(s.get("leads") or ()),
             content_differs=tuple(s.get("content_differs") or ()),
+            design_waivers={str(k): str(v) for k, v in (s.get("design_waivers") or {}).items()},
         )
     return out
 

@@ -23,9 +23,7 @@ from .durations import parse_duration
 from .model import TemplateSpec
 from .problems import Problem
 from .scenario_params import ScenarioDecl, ScenarioError, resolve_parameters, scenario_declarations
-
-WAIVER_TAG = "chaos:waiver"
-"""Template tag that carries the reason a template runs without a stop condition (guardrails contract)."""
+from .scenario_waivers import read_user_waiver, scenario_waiver
 
 _AZ_NAME = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
 _AUTOSHIFT_DELAY = 300.0  # the zonal autoshift starts five minutes into the interruption
@@ -126,6 +124,9 @@ class _Builder:
         return dict(sub.tag)
 
     def spec(self) -> RenderedScenario:
+        user_rules, user_reason, problems = read_user_waiver(self.params.get("waiver"))
+        if problems:
+            raise ScenarioError(problems)
         if not self.actions:
             raise ScenarioError(
                 [
@@ -138,10 +139,8 @@ class _Builder:
             )
         p = self.params
         stops = [{"source": "aws:cloudwatch:alarm", "value": a} for a in p["stop_conditions"]]
+        stops = stops or [{"source": "none"}]
         tags = {"Name": self.decl.title, **(p.get("tags") or {})}
-        if not stops:
-            stops = [{"source": "none"}]
-            tags[WAIVER_TAG] = p["waiver"]
         data: dict[str, Any] = {
             "description": p.get("description") or self.decl.description,
             "roleArn": p["role_arn"],
@@ -156,6 +155,18 @@ class _Builder:
                 "logSchemaVersion": 2,
                 "cloudWatchLogsConfiguration": {"logGroupArn": p["log_group_arn"]},
             }
+        waiver, problems = scenario_waiver(
+            TemplateSpec.from_dict(data),
+            slug=self.decl.name,
+            design=self.decl.design_waivers,
+            declared=self.decl.parameters,
+            params=p,
+            user_rules=user_rules,
+            user_reason=user_reason,
+        )
+        if problems:
+            raise ScenarioError(problems)
+        data["tags"] = {**tags, **waiver}
         return RenderedScenario(
             self.decl.name, TemplateSpec.from_dict(data), tuple(self.included), self.left_out
         )

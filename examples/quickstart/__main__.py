@@ -6,6 +6,9 @@
 
 The run defaults to ``actionsMode: skip-all``, FIS's dry run (targets resolved, nothing injected). Set
 ``pulumi config set actionsMode run-all`` to inject for real, and change ``trigger`` to run again.
+Before it starts, the blast-radius preflight resolves the target in the account (running instances
+tagged app=web) and refuses to start when none match or more than the guardrail policy allows; the
+outputs show what it expected and what FIS resolved.
 Credentials and region come from the standard AWS environment; ``make demo`` points it at a local
 moto server, so nothing here needs an AWS account.
 """
@@ -66,3 +69,8 @@ pulumi.export("experiment_id", run.experiment_id)
 pulumi.export("experiment_status", run.status)
 pulumi.export("experiment_reason", run.reason)
 pulumi.export("experiment_actions", run.actions)
+# What the preflight expected each target to hit (its whole report: run.preflight_report), and what FIS
+# resolved (moto resolves only targets that list ARNs).
+expected = run.preflight_report.apply(lambda report: {t["name"]: t["summary"] for t in report["targets"]})
+pulumi.export("experiment_preflight", expected)
+pulumi.export("experiment_resolved_targets", run.resolved_targets)

@@ -3,47 +3,27 @@
     .venv/bin/python examples/quickstart/run_local.py      # what `make demo` runs
 
 It starts a moto server on a free loopback port, points the standard AWS environment at it
-(AWS_ENDPOINT_URL + dummy credentials), makes a throwaway Pulumi home and file backend in a temp
-dir, then runs `pulumi up`, prints the stack outputs and what FIS now holds, runs `pulumi destroy`
-and stops moto. Nothing leaves 127.0.0.1; no AWS account and no Pulumi Cloud login are needed.
-With `--keep` the temp dir (state, logs) stays for a look afterwards.
+(AWS_ENDPOINT_URL + dummy credentials), starts the web instances the templates target there (three
+tagged app=web, one of them stopped, so the preflight has something real to resolve), makes a
+throwaway Pulumi home and file backend in a temp dir, then runs `pulumi up`, prints the stack outputs
+and what FIS now holds, runs `pulumi destroy` and stops moto. Nothing leaves 127.0.0.1; no AWS
+account and no Pulumi Cloud login are needed. With `--keep` the temp dir (state, logs) stays for a
+look afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from chaos_pulumi.local import moto_server_process
+from chaos_pulumi.local import moto_server_process, pulumi_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def pulumi_env(work: Path, aws_env: dict[str, str]) -> dict[str, str]:
-    home, backend = work / "pulumi-home", work / "state"
-    home.mkdir()
-    backend.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
-    path = [str(ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
-    env.update(aws_env)
-    env.update(
-        {
-            "PATH": os.pathsep.join(path),
-            "PULUMI_HOME": str(home),
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_CONFIG_PASSPHRASE": "chaos-pulumi-demo",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_PYTHON_CMD": sys.executable,
-        }
-    )
-    return env
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
@@ -71,7 +51,10 @@ def main() -> int:
         project = work / "examples" / "quickstart"
         with moto_server_process(work / "moto.log") as moto:
             print(f"moto server (the local AWS endpoint): {moto.url}")
-            env = pulumi_env(work, moto.env)
+            web = moto.run_instances(3, {"app": "web", "chaos-ready": "true"})
+            moto.client("ec2").stop_instances(InstanceIds=web[:1])
+            print(f"EC2 instances tagged app=web, chaos-ready=true: {', '.join(web)} ({web[0]} stopped)")
+            env = pulumi_env(work, moto.env, [str(ROOT / ".tools" / "bin")])
             run(["pulumi", "stack", "init", "dev", "--non-interactive"], project, env)
             run(["pulumi", "up", "--yes", "--non-interactive", "--color", "never"], project, env)
             outputs = json.loads(run(["pulumi", "stack", "output", "--json"], project, env, capture=True))

@@ -1,7 +1,9 @@
 """chaos.faults.fis_experiment and the _info modules through real ansible-playbook against moto.
 
 moto advances an experiment one state per GetExperiment (pending, initiating, running, completed),
-so waiting, stopping and timing out all run the real polling code.
+so waiting, stopping and timing out all run the real polling code. Every account has the three
+running instances the example template's target selects one of, so the preflight before each start
+resolves it for real.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ pytestmark = pytest.mark.ansible
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "fis"
 EXAMPLE_FILE = ROOT / "examples" / "experiments" / "ec2-stop-one-instance.yaml"
+
+
+@pytest.fixture(autouse=True)
+def web(moto: MotoServer) -> list[str]:
+    """What examples/experiments/ec2-stop-one-instance.yaml targets: running app=web, chaos-ready=true."""
+    return moto.run_instances(3, {"app": "web", "chaos-ready": "true"})
 
 
 def play(name: str, env: AnsibleEnv, moto: MotoServer, **extra: Any) -> PlaybookResult:
@@ -49,6 +57,10 @@ def test_start_with_wait_reaches_completed(ansible_moto: AnsibleEnv, moto: MotoS
     assert experiment["tags"] == {"run": "game-day-1"}
     assert [s["status"] for s in run["status_history"]][-1] == "completed"
     assert len(run["status_history"]) >= 2
+    (target,) = run["preflight"]["targets"]
+    assert (target["name"], target["would_hit"], target["matching_count"]) == ("web", 1, 3)
+    assert run["preflight"]["refused"] is False and run["guardrails"]["policy"] == "safe-defaults"
+    assert run["resolved_targets"] == {}  # moto resolves only targets that list ARNs
 
     live = moto.client("fis").get_experiment(id=experiment["id"])["experiment"]
     assert live["state"]["status"] == "completed"

@@ -1,9 +1,5 @@
 """The FIS modules enforce the guardrail policy: a violation fails the task with every problem and
-nothing is created or started, in check mode too (real ansible-playbook against a moto server).
-
-Until the FIS modules call module_utils/_policy.py (an integration step: the modules are being
-rewritten on another branch), they reject ``policy_file`` and these tests are expected to fail.
-"""
+nothing is created or started, in check mode too (real ansible-playbook against a moto server)."""
 
 from __future__ import annotations
 
@@ -18,13 +14,7 @@ from tests.conftest import REGION, MotoServer
 from tests.harness.ansible import AnsibleEnv, PlaybookResult, run_playbook
 from tests.harness.proxy import CountingProxy
 
-pytestmark = [
-    pytest.mark.ansible,
-    pytest.mark.xfail(
-        strict=True,
-        reason="the FIS modules do not call the guardrail gate yet; remove this mark when they do",
-    ),
-]
+pytestmark = pytest.mark.ansible
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "guardrails" / "fis.yml"
 NOSTOP: dict[str, Any] = {

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from chaos_pulumi.spec import TemplateSpec
+from chaos_pulumi.spec.scenarios import render_scenario
 from tests.conftest import FAKE_SECRET_KEY, REGION, MotoServer
 from tests.harness.ansible import AnsibleEnv, PlaybookResult, run_playbook
 from tests.harness.proxy import CountingProxy
@@ -311,3 +313,75 @@ def test_absent_removes_and_absent_again_is_unchanged(
     assert again.rc == 0, again.output
     assert again.task("Apply the template")["changed"] is False
     assert again.writes == []
+
+
+# ----- scenario: {name, parameters}: AWS's scenario library rendered by the module ---------------------
+
+SLOWDOWN = {
+    "name": "az-application-slowdown",
+    "parameters": {
+        "availability_zone": "us-east-1a",
+        "delay_milliseconds": 300,
+        "duration": "PT15M",
+        "stop_conditions": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-5xx"],
+    },
+}
+
+
+def test_a_scenario_is_rendered_applied_and_idempotent(
+    env: AnsibleEnv, moto: MotoServer, proxy: CountingProxy
+) -> None:
+    role = "arn:aws:iam::123456789012:role/fis-scenarios"
+    first = apply(env, proxy, scenario=SLOWDOWN, role_arn=role, template_name="checkout-slow-1a")
+    assert first.rc == 0, first.output
+    assert first.writes == ["CreateExperimentTemplate"]
+    task = first.task()
+    assert task["scenario"] == {
+        "name": "az-application-slowdown",
+        "sub_actions": ["latency-for-ec2", "latency-for-ecs"],
+        "left_out": {"latency-for-eks": "needs eks_cluster (the EKS cluster of the pods)"},
+    }
+    assert task["guardrails"]["policy"] == "safe-defaults"
+    assert task["guardrails"]["verdicts"]["max_selection"] == "waived"
+    assert task["guardrails"]["waivers"][0]["reason"].startswith("az-application-slowdown by AWS's design")
+
+    (live,) = templates(moto)
+    expected = render_scenario("az-application-slowdown", {**SLOWDOWN["parameters"], "role_arn": role}).spec
+    tags = {**expected.tags, "Name": "checkout-slow-1a"}  # the task's name, not the scenario's title
+    assert TemplateSpec.from_fis(live).to_dict() == {**expected.to_dict(), "tags": tags}
+
+    again = apply(env, proxy, scenario=SLOWDOWN, role_arn=role, template_name="checkout-slow-1a")
+    assert again.rc == 0, again.output
+    assert again.task()["changed"] is False and again.writes == []
+
+
+def test_bad_scenario_parameters_name_the_field_and_change_nothing(
+    env: AnsibleEnv, moto: MotoServer, proxy: CountingProxy
+) -> None:
+    bad = {"name": "az-application-slowdown", "parameters": {"availability_zone": "use1-az1", "delay_ms": 5}}
+    for check in (True, False):
+        run = apply(env, proxy, check=check, scenario=bad, role_arn="arn:aws:iam::123456789012:role/fis")
+        assert run.rc == 2, run.output
+        msg = run.task()["msg"]
+        assert msg.startswith("scenario az-application-slowdown cannot be rendered"), msg
+        assert "scenario.parameters.delay_ms: unknown parameter; did you mean 'delay_milliseconds'?" in msg
+        assert "scenario.parameters.stop_conditions" not in msg  # reported once the others are fixed
+        assert run.writes == []
+    assert templates(moto) == []
+
+
+def test_a_scenario_under_a_policy_that_allows_no_waiver_is_refused(
+    env: AnsibleEnv, moto: MotoServer, proxy: CountingProxy, tmp_path: Path
+) -> None:
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(
+        "version: 1\nrules:\n  max_selection: {resource_types: {'*': {count: 5}}, waivable: false}\n"
+    )
+    run = apply(
+        env, proxy, scenario=SLOWDOWN, role_arn="arn:aws:iam::123456789012:role/fis", policy=str(strict)
+    )
+    assert run.rc == 2, run.output
+    msg = run.task()["msg"]
+    assert "scenario az-application-slowdown breaks the guardrail policy strict" in msg, msg
+    assert "[waiver]" in msg and "max_selection" in msg
+    assert run.writes == [] and templates(moto) == []

@@ -15,7 +15,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from chaos_pulumi.spec.experiment_role import role_policy, trust_policy
+from chaos_pulumi.spec.experiment_role import role_policy
+from chaos_pulumi.spec.iam import trust_policy
 from chaos_pulumi.spec.scenario_params import scenario_declarations
 from chaos_pulumi.spec.scenarios import render_scenario
 from chaos_pulumi.spec.schedules import (
@@ -124,7 +125,11 @@ def test_a_given_role_arn_makes_no_role(registry):
         assert registry.names(ROLE_T) == []
         assert document["roleArn"] == role
         assert document["stopConditions"] == [{"source": "none"}]
-        assert document["tags"]["chaos:waiver"] == "DR drill, watched"
+        assert document["tags"]["chaos:waiver"] == (
+            "stop_condition_required, max_selection, max_action_duration, max_duration: DR drill, watched; "
+            "cross-region-connectivity by AWS's design: ALL on its opt-in tags (the preflight caps runs), "
+            "3 h default isolation"
+        )
 
     return c.template.template.apply(verify)
 

@@ -32,12 +32,13 @@ TEMPLATE_TYPE = "pulumi-python:dynamic/fis:ExperimentTemplate"
 
 
 class FisRecorder(LoopbackProxy):
-    """A loopback HTTP proxy in front of the moto server that records every call: (method, path)."""
+    """A loopback HTTP proxy in front of the moto server that records every FIS call: (method, path).
+    Calls to other services (the preview's preflight looking at the account) pass unrecorded."""
 
     def __init__(self, upstream: str) -> None:
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        super().__init__(upstream)
+        super().__init__(upstream, services=("fis",))
 
     def seen(self, method: str, path: str) -> None:
         with self._lock:

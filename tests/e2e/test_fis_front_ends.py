@@ -112,12 +112,13 @@ PLAYBOOK = """\
 
 
 class BodyRecorder(LoopbackProxy):
-    """Records every FIS request: (method, path with query, JSON body or None)."""
+    """Records every FIS request: (method, path with query, JSON body or None). The preflight's calls to
+    other services (STS, the Tagging API, EC2) pass unrecorded."""
 
     def __init__(self, upstream: str) -> None:
         self.calls: list[tuple[str, str, Any]] = []
         self._lock = threading.Lock()
-        super().__init__(upstream)
+        super().__init__(upstream, services=("fis",))
 
     def seen_request(self, method: str, path: str, body: bytes) -> None:
         if path.startswith("/moto-api"):

@@ -3,33 +3,21 @@
 moto moves an experiment one state per GetExperiment (pending -> initiating -> running ->
 completed), so a run is over after three reads. :func:`running_experiments` starts runs, reads each
 twice to bring it to ``running``, and then pins moto's ``fis::experiment`` state transition
-(moto's documented state-manager API, ``/moto-api/state-manager/set-transition``) so that reads no
-longer move it: the runs stay ``running`` until something stops them (StopExperiment, the safety
-lever). Leaving the context restores moto's default transition.
+(``MotoServer.hold_experiments``, moto's documented state-manager API) so that reads no longer move
+it: the runs stay ``running`` until something stops them (StopExperiment, the safety lever). Leaving
+the context restores moto's default transition.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
-EXPERIMENT_MODEL = "fis::experiment"
+from chaos_pulumi.local import MotoServer
+
 ROLE_ARN = "arn:aws:iam::123456789012:role/chaos-pulumi-test"
-
-
-def _moto_api(url: str, path: str, body: dict[str, Any]) -> None:
-    """POST to moto's state-manager API (``set-transition``, ``unset-transition``)."""
-    req = urllib.request.Request(
-        f"{url}/moto-api/state-manager/{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(req, timeout=10).read()
 
 
 def wait_template(client: Any, description: str = "wait only (kill-switch test)") -> str:
@@ -52,11 +40,7 @@ def start(client: Any, template_id: str) -> dict[str, Any]:
 
 def hold(moto_url: str, held: bool) -> None:
     """Pin experiments where they are (``held``), or let each GetExperiment move them on again."""
-    if held:
-        transition = {"progression": "manual", "times": 10**9}
-        _moto_api(moto_url, "set-transition", {"model_name": EXPERIMENT_MODEL, "transition": transition})
-    else:
-        _moto_api(moto_url, "unset-transition", {"model_name": EXPERIMENT_MODEL})
+    MotoServer(moto_url, {}).hold_experiments(held)
 
 
 @contextlib.contextmanager

@@ -10,10 +10,12 @@ class LoopbackProxy:
     """An HTTP proxy on a free loopback port that forwards every request, as it is, to `upstream` (the
     moto server), and the response as it is back (status and headers included: no Date or Server of
     its own). Each request is passed to `seen_request(method, path, body)` before it is forwarded
-    (by default `seen(method, path)`): subclasses record or count there. Point a tool's
+    (by default `seen(method, path)`): subclasses record or count there. With `services`, only the
+    requests signed for those services (the SigV4 credential scope: `fis`, `sts`, `ec2`, ...) are
+    passed on, e.g. to record a tool's FIS calls but not the lookups of its preflight. Point a tool's
     AWS_ENDPOINT_URL at `url` instead of moto's."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, services: tuple[str, ...] | None = None) -> None:
         import http.client
         import http.server
         import threading
@@ -31,7 +33,8 @@ class LoopbackProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                proxy.seen_request(self.command, self.path, body or b"")
+                if services is None or signed_for(self.headers.get("Authorization")) in services:
+                    proxy.seen_request(self.command, self.path, body or b"")
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -69,6 +72,13 @@ class LoopbackProxy:
         self._server.server_close()
 
 
+def signed_for(authorization: str | None) -> str | None:
+    """The service a SigV4 request is signed for: Credential=<key>/<date>/<region>/<service>/aws4_request."""
+    credential = (authorization or "").partition("Credential=")[2].split(",", 1)[0]
+    parts = credential.split("/")
+    return parts[3] if len(parts) == 5 else None
+
+
 class CountingProxy(LoopbackProxy):
     """A `LoopbackProxy` that counts FIS API calls.
 
@@ -76,12 +86,12 @@ class CountingProxy(LoopbackProxy):
     `reads`/`writes` split them by method.
     """
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, services: tuple[str, ...] | None = None) -> None:
         import threading
 
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
-        super().__init__(upstream)
+        super().__init__(upstream, services)
 
     @staticmethod
     def operation(method: str, path: str) -> str:

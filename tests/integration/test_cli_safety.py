@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from chaos_pulumi.aws.caps import PolicyUnavailable, policy_caps
 from chaos_pulumi.aws.clients import client_factory
 from chaos_pulumi.cli import main
 from chaos_pulumi.cli.killswitch import stop_all_command
-from chaos_pulumi.cli.targets import PolicyUnavailable, policy_caps, targets_command
+from chaos_pulumi.cli.targets import targets_command
 from chaos_pulumi.spec.schedules import SCHEDULE_TAG
 from tests.harness.experiments import running_experiments, start, wait_template
 
@@ -91,18 +92,16 @@ def test_targets_through_main_with_directories_invalid_files_and_policy_none(mot
     assert code == 2 and "no such file" in err
 
 
-def test_policy_caps() -> None:
+def test_policy_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHAOS_PULUMI_POLICY", raising=False)
     assert policy_caps("none")("aws:ec2:instance") == (None, None)
-    try:
-        import chaos_pulumi.spec.guardrails  # noqa: F401
-    except ImportError:
-        assert policy_caps(None)("aws:ec2:instance") == (None, None)
-        with pytest.raises(PolicyUnavailable, match="--policy none"):
-            policy_caps("guardrails.yaml")
-        code, _, err = run(["targets", str(EC2_STOP), "--policy", "guardrails.yaml"])
-        assert code == 2 and "no guardrail policy" in err
-    else:  # with the guardrail layer present, the default policy must answer
-        assert isinstance(policy_caps(None)("aws:ec2:instance"), tuple)
+    assert policy_caps("safe-defaults")("aws:ec2:instance") == (10, 50)
+    broken = tmp_path / "guardrails.yaml"
+    broken.write_text("version: 1\nrules:\n  max_selection: {resource_types: {'*': {percent: 150}}}\n")
+    with pytest.raises(PolicyUnavailable, match="does not load"):
+        policy_caps(str(broken))
+    code, _, err = run(["targets", str(EC2_STOP), "--policy", str(broken)])
+    assert code == 2 and "does not load" in err
 
 
 def test_stop_all_and_resume_through_main(moto) -> None:

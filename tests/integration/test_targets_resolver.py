@@ -21,8 +21,6 @@ from chaos_pulumi.aws.targets import (
 from chaos_pulumi.local import free_port
 from chaos_pulumi.spec import Target, TemplateSpec
 
-AMI = "ami-12c6146b"  # one of moto's built-in images
-
 
 def spec(
     targets: dict[str, dict[str, Any]], empty: str = "fail", accounts: str | None = None
@@ -51,13 +49,7 @@ def instance_arn(instance_id: str) -> str:
 
 
 def run_instances(moto, count: int, tags: dict[str, str], subnet: str | None = None) -> list[str]:
-    kwargs: dict[str, Any] = {"ImageId": AMI, "MinCount": count, "MaxCount": count}
-    if tags:
-        tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
-        kwargs["TagSpecifications"] = [{"ResourceType": "instance", "Tags": tag_list}]
-    if subnet:
-        kwargs["SubnetId"] = subnet
-    return [i["InstanceId"] for i in moto.client("ec2").run_instances(**kwargs)["Instances"]]
+    return moto.run_instances(count, tags, subnet)
 
 
 @pytest.fixture

@@ -121,8 +121,33 @@ def test_iam_policy_prints_json() -> None:
     policy = json.loads(out)
     actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert {"ec2:StopInstances", "ec2:StartInstances", "ec2:DescribeInstances"} <= actions
-    code, out, _ = run("iam-policy", "--trust-policy")
+    code, out, _ = run("iam-policy", "--trust-policy", "--account", "123456789012")
     assert json.loads(out)["Statement"][0]["Principal"] == {"Service": "fis.amazonaws.com"}
+
+
+def test_trust_policy_is_the_conditioned_one_the_role_trust_rule_accepts() -> None:
+    from chaos_pulumi.spec.guardrails.trust import trust_problems
+    from chaos_pulumi.spec.iam import trust_policy
+
+    example = EXAMPLE_DIR / "ec2-stop-one-instance.yaml"  # roleArn arn:aws:iam::123456789012:role/...
+    role = "arn:aws:iam::123456789012:role/chaos-fis-experiments"
+    outputs = []
+    for extra in (["--account", "123456789012"], ["--role-arn", role], [str(example)]):
+        code, out, err = run("iam-policy", "--trust-policy", "--region", "us-east-1", *extra)
+        assert code == 0, err
+        outputs.append(json.loads(out))
+        assert trust_problems(outputs[-1], role) == []
+    assert outputs == [trust_policy("123456789012", "us-east-1")] * 3
+    condition = outputs[0]["Statement"][0]["Condition"]
+    assert condition["ArnLike"]["aws:SourceArn"] == "arn:aws:fis:us-east-1:123456789012:experiment/*"
+    code, out, _ = run("iam-policy", "--trust-policy", "--role-arn", "arn:aws-cn:iam::210987654321:role/fis")
+    assert json.loads(out)["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        "arn:aws-cn:fis:*:210987654321:experiment/*"
+    )
+    code, _, err = run("iam-policy", "--trust-policy")
+    assert code == 2 and "--account ID, --role-arn ARN, or a template PATH" in err
+    code, _, err = run("iam-policy", "--trust-policy", "--account", "12345")
+    assert code == 2 and "12 digits" in err
 
 
 def test_catalog_list() -> None:

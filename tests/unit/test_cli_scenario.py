@@ -114,8 +114,13 @@ def test_render_without_stop_conditions_needs_the_waiver() -> None:
     assert code == 1 and "parameters.stop_conditions: is empty and no waiver is given" in err
     code, out, err = run(*base, "-p", "waiver=DR drill with the on-call watching")
     assert code == 0
-    assert yaml.safe_load(out)["tags"]["chaos:waiver"] == "DR drill with the on-call watching"
+    assert yaml.safe_load(out)["tags"]["chaos:waiver"] == (
+        "stop_condition_required, max_selection, max_action_duration, max_duration: DR drill with the "
+        "on-call watching; cross-region-connectivity by AWS's design: ALL on its opt-in tags (the preflight "
+        "caps runs), 3 h default isolation"
+    )
     assert "warning stopConditions" in err
+    assert "waived  stop_condition_required (tag chaos:waiver): DR drill with the on-call watching;" in err
 
 
 def test_usage_errors_exit_2() -> None:

@@ -308,7 +308,8 @@ def test_evaluation_never_raises_and_problems_point_into_the_template(template) 
 
 
 def test_the_trust_policy_we_would_generate_passes_role_trust() -> None:
-    from chaos_pulumi.spec.guardrails.trust import trust_policy, trust_problems
+    from chaos_pulumi.spec.guardrails.trust import trust_problems
+    from chaos_pulumi.spec.iam import trust_policy_for_role as trust_policy
 
     document = trust_policy("arn:aws-us-gov:iam::210987654321:role/fis", region="us-gov-west-1")
     assert trust_problems(document, "arn:aws-us-gov:iam::210987654321:role/fis") == []

@@ -1,6 +1,8 @@
 """ExperimentProvider called directly (no engine) against the real moto server over HTTP.
 
 moto advances an experiment one state per GetExperiment: pending -> initiating -> running -> completed.
+The template targets running instances tagged app=web, so every test account has three of them: the
+preflight before each start resolves the target for real.
 """
 
 from __future__ import annotations
@@ -20,8 +22,18 @@ def provider() -> ExperimentProvider:
 
 
 @pytest.fixture
-def template_id(moto) -> str:
-    spec = TemplateSpec.from_dict(template())
+def web(moto) -> list[str]:
+    """Three running instances tagged app=web: what the template's target selects COUNT(1) of."""
+    return moto.run_instances(3, {"app": "web"})
+
+
+@pytest.fixture
+def template_id(moto, web) -> str:
+    return create(moto, template())
+
+
+def create(moto, data: dict) -> str:
+    spec = TemplateSpec.from_dict(data)
     return moto.client().create_experiment_template(**spec.to_create_request())["experimentTemplate"]["id"]
 
 
@@ -190,3 +202,109 @@ def test_delete_of_a_finished_run_is_harmless(moto, provider, template_id):
     created = provider.create(checked(provider, template_id=template_id, wait=True))
     provider.delete(created.id, created.outs)
     assert moto.client().get_experiment(id=created.id)["experiment"]["state"]["status"] == "completed"
+
+
+# ----- the checks before a start: the safety lever and the blast-radius preflight ----------------------
+
+
+def test_the_preflight_report_and_what_fis_resolved_are_outputs(moto, provider, template_id, web, capfd):
+    result = provider.create(checked(provider, template_id=template_id, wait=True))
+    report = result.outs["preflight_report"]
+    assert report["skipped"] is False and report["refused"] is False
+    assert report["policy"].startswith("safe-defaults (built in)")
+    (target,) = report["targets"]
+    assert (target["name"], target["would_hit"], target["matching_count"]) == ("web", 1, 3)
+    assert target["cap"] == {"max_count": 10, "max_percent": 50}
+    assert sorted(a.rsplit("/", 1)[1] for a in target["matching"]) == sorted(web)
+    # moto resolves only targets that list ARNs; what it resolved for a tag target is an empty map.
+    assert result.outs["resolved_targets"] == {}
+    err = capfd.readouterr().err
+    assert "gameday: preflight: target 'web' (aws:ec2:instance, COUNT(1)): would hit 1 of 3; cap: 10" in err
+
+
+def test_listed_arns_resolved_by_fis_are_recorded(moto, provider, web):
+    arns = [f"arn:aws:ec2:us-east-1:123456789012:instance/{i}" for i in web[:2]]
+    listed = template(
+        targets={"web": {"resourceType": "aws:ec2:instance", "resourceArns": arns, "selectionMode": "ALL"}}
+    )
+    result = provider.create(checked(provider, template_id=create(moto, listed), wait=True))
+    assert result.outs["resolved_targets"] == {"web": sorted(arns)}
+    assert result.outs["preflight_report"]["targets"][0]["would_hit"] == 2
+
+
+def test_a_target_over_the_policy_cap_is_refused_and_nothing_starts(
+    moto, provider, web, tmp_path, monkeypatch
+):
+    policy = tmp_path / "guardrails.yaml"
+    policy.write_text("version: 1\nrules:\n  max_selection: {resource_types: {'*': {count: 2}}}\n")
+    monkeypatch.setenv("CHAOS_PULUMI_POLICY", str(policy))
+    everything = template(
+        targets={
+            "web": {
+                "resourceType": "aws:ec2:instance",
+                "resourceTags": {"app": "web"},
+                "selectionMode": "PERCENT(100)",
+            }
+        }
+    )
+    with pytest.raises(ProviderError) as info:
+        provider.create(checked(provider, template_id=create(moto, everything)))
+    message = str(info.value)
+    assert message.startswith("gameday: preflight refused template ")
+    assert "target 'web' (aws:ec2:instance, PERCENT(100)) would hit 3 of 3 matching resources" in message
+    assert "the cap for aws:ec2:instance is 2" in message
+    assert f"caps from the guardrail policy guardrails ({policy})" in message
+    assert moto.client().list_experiments()["experiments"] == []
+
+
+def test_an_empty_target_refuses_when_fis_would_fail_the_run(moto, provider):
+    with pytest.raises(
+        ProviderError, match="target 'web' .* matches no resource and emptyTargetResolutionMode"
+    ):
+        provider.create(checked(provider, template_id=create(moto, template())))
+    assert moto.client().list_experiments()["experiments"] == []
+
+
+def test_preflight_false_skips_it_visibly(moto, provider, capfd):
+    result = provider.create(checked(provider, template_id=create(moto, template()), preflight=False))
+    assert result.outs["status"] == "pending"
+    assert result.outs["preflight_report"] == {"skipped": True, "refused": False, "targets": []}
+    assert "gameday: preflight skipped (preflight=False)" in capfd.readouterr().err
+
+
+def test_an_account_that_cannot_be_queried_fails_closed(moto, provider, template_id, monkeypatch):
+    from chaos_pulumi.local import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for service in ("STS", "RESOURCE_GROUPS_TAGGING_API"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", dead)
+    with pytest.raises(ProviderError) as info:
+        provider.create(checked(provider, template_id=template_id))
+    assert "cannot query the account" in str(info.value) and "fail closed" in str(info.value)
+    assert "preflight=False" in str(info.value)
+    assert moto.client().list_experiments()["experiments"] == []
+
+
+def test_an_engaged_safety_lever_refuses_the_start_saying_why(moto, provider, template_id):
+    fis = moto.client()
+    fis.update_safety_lever_state(id="default", state={"status": "engaged", "reason": "INC-7: payments down"})
+    with pytest.raises(ProviderError) as info:
+        provider.create(checked(provider, template_id=template_id, preflight=False))
+    assert "the FIS safety lever in us-east-1 is engaged (INC-7: payments down)" in str(info.value)
+    assert "chaos-pulumi resume" in str(info.value)
+    assert fis.list_experiments()["experiments"] == []
+    fis.update_safety_lever_state(id="default", state={"status": "disengaged", "reason": "resolved"})
+    assert provider.create(checked(provider, template_id=template_id)).outs["status"] == "pending"
+
+
+def test_preflight_is_an_input_recorded_in_place(moto, provider, template_id):
+    created = provider.create(checked(provider, template_id=template_id, trigger="a"))
+    old_state = {k: v for k, v in created.outs.items() if k != "preflight"}  # state from before the input
+    assert (
+        provider.diff(created.id, old_state, checked(provider, template_id=template_id, trigger="a")).changes
+        is False
+    )
+    off = provider.diff(
+        created.id, created.outs, checked(provider, template_id=template_id, trigger="a", preflight=False)
+    )
+    assert (off.changes, off.replaces) == (True, [])

@@ -322,3 +322,43 @@ def test_provider_errors_reach_the_cli_as_their_message(monkeypatch):
         raise KeyError("bug")
     except KeyError:
         assert server.traceback.format_exc().startswith("Traceback (most recent call last):")
+
+
+# ----- the preflight at preview: what the targets would hit, as warnings, never a failure ---------------
+
+
+def test_check_shows_what_a_new_template_would_hit(moto, provider, capfd):
+    moto.run_instances(3, {"app": "web"})
+    inputs = checked(provider, template())
+    assert inputs["template"]["targets"]["web"]["selectionMode"] == "COUNT(1)"
+    err = capfd.readouterr().err
+    assert "web: preflight: target 'web' (aws:ec2:instance, COUNT(1)): would hit 1 of 3; cap: 10" in err
+    assert "warning" not in err
+
+
+def test_check_warns_when_a_run_would_be_refused_but_does_not_fail(moto, provider, capfd):
+    inputs = checked(provider, template())  # no instance carries app=web: an empty target
+    assert inputs["template"]["targets"]["web"]
+    err = capfd.readouterr().err
+    assert "web: warning: preflight: target 'web' (aws:ec2:instance, COUNT(1)) matches no resource" in err
+    assert "web: warning: an Experiment of this template would be refused now" in err
+
+
+def test_check_of_an_unreachable_account_only_warns(moto, provider, capfd, monkeypatch):
+    from chaos_pulumi.local import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
+    checked(provider, template())
+    err = capfd.readouterr().err
+    assert "web: warning: preflight: cannot query the account in us-east-1" in err
+
+
+def test_check_of_unchanged_content_queries_nothing(moto, provider, capfd, monkeypatch):
+    from chaos_pulumi.local import free_port
+
+    inputs = checked(provider, template())
+    capfd.readouterr()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # any call would fail
+    again = provider.check(inputs, {"template": template(), "resource_key": "proj/dev/web"})
+    assert again.failures == []
+    assert capfd.readouterr().err == ""

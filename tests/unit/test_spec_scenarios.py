@@ -10,9 +10,12 @@ import pytest
 import yaml
 
 from chaos_pulumi.spec import TemplateSpec, catalog, has_errors, validate
+from chaos_pulumi.spec.durations import parse_duration
 from chaos_pulumi.spec.explain import timeline
+from chaos_pulumi.spec.guardrails import DEFAULT_WAIVER_TAG as WAIVER_TAG
+from chaos_pulumi.spec.guardrails import evaluate, safe_defaults
 from chaos_pulumi.spec.scenario_params import ScenarioError, scenario_declarations
-from chaos_pulumi.spec.scenarios import WAIVER_TAG, render_scenario, scenario_names
+from chaos_pulumi.spec.scenarios import render_scenario, scenario_names
 
 ROLE = "arn:aws:iam::123456789012:role/fis-scenarios"
 ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors"
@@ -28,13 +31,27 @@ REQUIRED: dict[str, dict[str, Any]] = {
 }
 
 
+# The waiver each scenario's default template carries (with alarms given): the rules AWS's design breaks
+# under the safe defaults, and why. The console's templates carry no such tag; ours must, visibly.
+SELECTS_ALL = "ALL on its opt-in tags (the preflight caps runs)"
+DESIGN_WAIVER = {
+    "az-power-interruption": "max_selection, max_action_duration: az-power-interruption by AWS's design: "
+    f"{SELECTS_ALL}, capacity errors span outage+recovery",
+    "az-application-slowdown": f"max_selection: az-application-slowdown by AWS's design: {SELECTS_ALL}",
+    "cross-az-traffic-slowdown": f"max_selection: cross-az-traffic-slowdown by AWS's design: {SELECTS_ALL}",
+    "cross-region-connectivity": "max_selection, max_action_duration, max_duration: "
+    f"cross-region-connectivity by AWS's design: {SELECTS_ALL}, 3 h default isolation",
+}
+
+
 def _render(name: str, **params: Any):
     return render_scenario(name, {"role_arn": ROLE, "stop_conditions": [ALARM], **REQUIRED[name], **params})
 
 
 def _as_console(name: str, **fix: Any) -> TemplateSpec:
-    """The page's JSON with our role and alarm, as the console would save it."""
+    """The page's JSON with our role and alarm, as the console would save it, plus the design waiver."""
     data = json.loads(json.dumps(CONTENT[name]))
+    data["tags"] = {**data.get("tags", {}), WAIVER_TAG: DESIGN_WAIVER[name]}
     data["roleArn"] = ROLE
     data["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": ALARM}]
     for target in data["targets"].values():
@@ -182,13 +199,15 @@ def test_no_stop_condition_needs_an_explicit_waiver() -> None:
     assert "waiver" in err.value.problems[0].message
     spec = render_scenario("az-application-slowdown", {**params, "waiver": "staging, watched live"}).spec
     assert [s.to_dict() for s in spec.stop_conditions] == [{"source": "none"}]
-    assert spec.tags[WAIVER_TAG] == "staging, watched live"
+    design = DESIGN_WAIVER["az-application-slowdown"].split(": ", 1)[1]
+    assert spec.tags[WAIVER_TAG] == f"stop_condition_required, max_selection: staging, watched live; {design}"
 
 
-def test_alarms_become_stop_conditions_and_no_waiver_tag() -> None:
+def test_alarms_become_stop_conditions_and_no_stop_condition_waiver() -> None:
     spec = _render("cross-region-connectivity").spec
     assert [s.to_dict() for s in spec.stop_conditions] == [{"source": "aws:cloudwatch:alarm", "value": ALARM}]
-    assert WAIVER_TAG not in spec.tags
+    assert spec.tags[WAIVER_TAG] == DESIGN_WAIVER["cross-region-connectivity"]
+    assert "stop_condition_required" not in spec.tags[WAIVER_TAG]
 
 
 @pytest.mark.parametrize(
@@ -299,7 +318,7 @@ def test_front_end_scenario_option_fills_the_role_and_prefixes_paths() -> None:
 
     option = {
         "name": "az-application-slowdown",
-        "parameters": {"availability_zone": "us-east-1a", "waiver": "x"},
+        "parameters": {"availability_zone": "us-east-1a", "waiver": "staging game day"},
     }
     rendered = render_option(option, role_arn=ROLE)
     assert rendered.spec.role_arn == ROLE
@@ -312,3 +331,95 @@ def test_front_end_scenario_option_fills_the_role_and_prefixes_paths() -> None:
     with pytest.raises(ScenarioError) as err:
         render_option("az-application-slowdown")
     assert err.value.problems[0].path == "scenario"
+
+
+# ----- the guardrail policy: scenarios pass the safe defaults, through a visible waiver --------------
+
+
+def _durations_at_most_defaults(name: str, params: dict) -> bool:
+    decls = scenario_declarations()[name].parameters
+    return all(
+        parse_duration(value) <= parse_duration(decls[key].default)
+        for key, value in params.items()
+        if decls[key].type == "duration"
+    )
+
+
+@pytest.mark.parametrize(("name", "params"), PARAMETER_SETS)
+def test_rendered_templates_pass_the_safe_defaults_or_say_which_durations_need_a_waiver(
+    name: str, params: dict
+) -> None:
+    rendered = _render(name, **params)
+    evaluation = evaluate(rendered.spec, safe_defaults())
+    broken = {p.rule for p in evaluation.problems if p.severity == "error"}
+    if _durations_at_most_defaults(name, params):
+        assert evaluation.passed, [str(p) for p in evaluation.problems]
+    else:  # longer than AWS's defaults: the user's choice, never waived for them
+        assert broken and broken <= {"max_action_duration", "max_duration"}, broken
+        named = ", ".join(sorted(broken))
+        approved = _render(name, **params, waiver=f"{named}: long drill approved in OPS-9")
+        assert evaluate(approved.spec, safe_defaults()).passed
+        assert approved.spec.tags[WAIVER_TAG].startswith(f"{named}")
+    assert "stop_condition_required" not in rendered.spec.tags.get(WAIVER_TAG, "")
+
+
+def test_a_design_rule_is_waived_only_when_the_template_breaks_it() -> None:
+    # One listed IAM role and the EBS pause at COUNT(1): nothing selects ALL on tags, nothing runs long.
+    rendered = _render(
+        "az-power-interruption",
+        include=["pause-instance-launches"],
+        iam_roles=["arn:aws:iam::123456789012:role/ci"],
+        interruption_duration="PT10M",
+        recovery_duration="PT10M",
+    )
+    assert WAIVER_TAG not in rendered.spec.tags
+    assert evaluate(rendered.spec, safe_defaults()).passed
+
+
+def test_the_waiver_shows_in_explain_and_validate() -> None:
+    from chaos_pulumi.spec.explain import explain
+
+    rendered = render_scenario(
+        "cross-region-connectivity",
+        {"role_arn": ROLE, "destination_region": "eu-west-1", "waiver": "DR drill, on-call watching"},
+    )
+    evaluation = evaluate(rendered.spec, safe_defaults())
+    assert evaluation.passed
+    assert {v.rule for v in evaluation.verdicts if v.status == "waived"} == {
+        "stop_condition_required",
+        "max_selection",
+        "max_action_duration",
+        "max_duration",
+    }
+    text = explain(rendered.spec, guardrails=evaluation)
+    assert "**Waiver** (tag `chaos:waiver`)" in text and "DR drill, on-call watching" in text
+
+
+@pytest.mark.parametrize(
+    ("waiver", "alarms", "words"),
+    [
+        ("x", False, "a reason a reviewer can judge"),
+        ("staging drill, watched", True, "waives nothing: stop_conditions are given"),
+        ("max_selection: " + "long " * 60, True, "over FIS's 256"),
+    ],
+)
+def test_a_waiver_that_cannot_stand_is_refused(waiver: str, alarms: bool, words: str) -> None:
+    params = {"role_arn": ROLE, **REQUIRED["az-application-slowdown"], "waiver": waiver}
+    if alarms:
+        params["stop_conditions"] = [ALARM]
+    with pytest.raises(ScenarioError) as err:
+        render_scenario("az-application-slowdown", params)
+    assert [p.path for p in err.value.problems] == ["parameters.waiver"]
+    assert words in err.value.problems[0].message
+
+
+def test_a_waiver_naming_rules_keeps_the_alarms_and_a_colon_in_a_reason_is_a_reason() -> None:
+    named = _render(
+        "az-application-slowdown", duration="PT45M", waiver="max_action_duration: 45 min drill, OPS-9"
+    )
+    assert named.spec.stop_conditions[0].value == ALARM
+    assert named.spec.tags[WAIVER_TAG].startswith("max_action_duration, max_selection: 45 min drill, OPS-9; ")
+    assert evaluate(named.spec, safe_defaults()).passed
+    params = {"role_arn": ROLE, **REQUIRED["az-application-slowdown"], "waiver": "DR drill: on-call watching"}
+    plain = render_scenario("az-application-slowdown", params)
+    assert plain.spec.tags[WAIVER_TAG].startswith("stop_condition_required, max_selection: DR drill: on-call")

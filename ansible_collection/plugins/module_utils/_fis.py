@@ -20,6 +20,7 @@ try:
     from chaos_pulumi.aws.experiments import experiment_summary
     from chaos_pulumi.aws.templates import get_template, templates_tagged
     from chaos_pulumi.spec import has_errors, load_file, validate
+    from chaos_pulumi.spec.scenarios import ScenarioError, render_option
 
     HAS_CHAOS_PULUMI = True
     CHAOS_PULUMI_IMPORT_ERROR = None
@@ -84,8 +85,24 @@ def problem_dicts(problems):
     return [dict(path=p.path, message=p.message, severity=p.severity) for p in problems]
 
 
-def load_desired_template(module):
-    """The desired template (file-format dict) from ``template`` or ``template_file``.
+def render_scenario_option(module):
+    """The ``scenario`` option rendered (a ``RenderedScenario``), its ``role_arn`` parameter defaulting to
+    the module's; bad parameters fail the task, before any API call, with every problem and its field."""
+    try:
+        return render_option(module.params["scenario"], role_arn=module.params.get("role_arn"))
+    except ScenarioError as e:
+        name = (module.params["scenario"] or {}).get("name")
+        count = len(e.problems)
+        module.fail_json(
+            msg=f"scenario {name} cannot be rendered ({count} problem{'' if count == 1 else 's'}); nothing "
+            f"was changed:\n{problem_text(e.problems)}",
+            problems=problem_dicts(e.problems),
+        )
+
+
+def load_desired_template(module, rendered=None):
+    """The desired template (file-format dict) from ``template``, ``template_file`` or a rendered
+    ``scenario`` (``rendered``, from :func:`render_scenario_option`).
 
     Applies ``role_arn`` and the tags (file tags, then ``tags``, then ``Name``), validates it, and
     fails the task, before any API call, with every problem and its field path.
@@ -93,7 +110,11 @@ def load_desired_template(module):
     set any tag (then existing tags other than Name are left alone, as amazon.aws does).
     """
     params = module.params
-    if params.get("template_file"):
+    if rendered is not None:
+        data = rendered.to_dict()
+        # The console names a scenario's template by its title; here the Name tag is the task's `name`.
+        data["tags"] = dict((k, v) for k, v in (data.get("tags") or {}).items() if k != NAME_TAG)
+    elif params.get("template_file"):
         loaded = load_file(params["template_file"])
         if loaded.data is None or has_errors(loaded.problems):
             module.fail_json(
@@ -127,7 +148,7 @@ def load_desired_template(module):
     data["tags"] = tags
 
     problems = validate(data)
-    source = params.get("template_file") or "template"
+    source = params.get("template_file") or (f"scenario {rendered.name}" if rendered else "template")
     if has_errors(problems):
         errors = [p for p in problems if p.severity == "error"]
         module.fail_json(
@@ -144,6 +165,19 @@ def fis_client(module):
     """The module's FIS client, configured like the Pulumi providers' (retries, timeouts, user agent):
     the calls are made by chaos-pulumi's FIS layer, so retries belong to the client it is handed."""
     return module.client("fis", config=client_config())
+
+
+def account_clients(module):
+    """Clients for the account's services with the module's AWS settings (region, endpoint, profile,
+    credentials), one per service, made when first asked for: what the preflight queries."""
+    made = {}
+
+    def client(service):
+        if service not in made:
+            made[service] = module.client(service, config=client_config())
+        return made[service]
+
+    return client
 
 
 def find_template_id(module, client, name):

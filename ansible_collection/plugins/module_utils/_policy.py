@@ -38,15 +38,10 @@ def _problem_line(problem):
     return f"{problem.path or '(template)'}: {rule}{problem.message}"
 
 
-def enforce_policy(module, template, source="template", start=None, live=False):
-    """Fail the task unless ``template`` follows the guardrail policy; return what to report about it.
-
-    ``template`` is the template in the FIS file format (camelCase), or with ``live=True`` a
-    ``GetExperimentTemplate`` response's ``experimentTemplate``. ``start`` is where the search for
-    ``chaos-pulumi.yaml`` begins (the template file, else the working directory). The policy is the
-    module's ``policy_file`` option, else ``$CHAOS_PULUMI_POLICY``, else the project config, else the
-    built-in safe defaults. The return value goes into the module result as ``guardrails``.
-    """
+def module_policy(module, start=None):
+    """The guardrail policy that applies to this task: the module's ``policy_file`` option, else
+    ``$CHAOS_PULUMI_POLICY``, else the ``chaos-pulumi.yaml`` above ``start`` (the template file, else the
+    working directory), else the built-in safe defaults. A policy that cannot be used fails the task."""
     if not HAS_GUARDRAILS:
         module.fail_json(
             msg="the guardrail policy cannot be checked: chaos-pulumi is not importable on the controller",
@@ -60,7 +55,19 @@ def enforce_policy(module, template, source="template", start=None, live=False):
             + "\n".join(_problem_line(p) for p in choice.problems),
             problems=[_problem_dict(p) for p in choice.problems],
         )
-    policy = choice.policy
+    return choice.policy
+
+
+def enforce_policy(module, template, source="template", start=None, live=False, policy=None):
+    """Fail the task unless ``template`` follows the guardrail policy; return what to report about it.
+
+    ``template`` is the template in the FIS file format (camelCase), or with ``live=True`` a
+    ``GetExperimentTemplate`` response's ``experimentTemplate``. ``policy`` is the one
+    :func:`module_policy` chose (looked up from ``start`` when not given). The return value goes into the
+    module result as ``guardrails``.
+    """
+    if policy is None:
+        policy = module_policy(module, start)
     spec = TemplateSpec.from_fis(template) if live else TemplateSpec.from_dict(template)
     evaluation = evaluate(spec, policy)
     summary = dict(

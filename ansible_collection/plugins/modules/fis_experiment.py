@@ -16,6 +16,9 @@ description:
     but V(completed)), so a game day playbook stops at the first experiment that did not go to plan.
   - When O(wait=true) and O(timeout) passes first, the experiment is stopped (unless
     O(stop_on_timeout=false)) and the task fails, so no experiment outlives the playbook's patience.
+  - Before it starts anything (in check mode too) the task checks the template against the guardrail
+    policy (O(policy_file)), refuses while the Region's FIS safety lever is engaged, and runs the
+    blast-radius preflight (O(preflight)). A refusal fails the task and starts nothing.
   - Runs where boto3 and the C(chaos-pulumi) Python package are installed, usually the controller.
 author:
   - chaos-pulumi contributors (@chaos-pulumi)
@@ -86,6 +89,18 @@ options:
       - Stop the experiment when O(timeout) passes before it ends.
     type: bool
     default: true
+  preflight:
+    description:
+      - Before starting, resolve every target of the template in the account (listed ARNs, tags through
+        the Resource Groups Tagging API, filters on the service's Describe call, then the selection
+        mode) and refuse to start when a target would hit more than the guardrail policy's cap for its
+        resource type, when a target selects nothing while C(emptyTargetResolutionMode) is C(fail), or
+        when the account cannot be queried (fail closed, saying why). RV(preflight) reports it.
+      - The caps come from the policy that applies (O(policy_file), C(CHAOS_PULUMI_POLICY), the
+        project's C(chaos-pulumi.yaml), else the safe defaults). C(chaos-pulumi targets) shows the same.
+      - V(false) skips it; the task then warns that nothing resolved or capped the targets.
+    type: bool
+    default: true
 notes:
   - The keys you chose (action and target names, parameter names) are returned exactly as written.
 requirements:
@@ -95,11 +110,14 @@ requirements:
 attributes:
   check_mode:
     support: full
-    description: Checks that the template or experiment exists; starts and stops nothing.
+    description:
+      - Checks that the template or experiment exists, the guardrail policy, the safety lever and the
+        preflight; starts and stops nothing.
   diff_mode:
     support: none
     description: Nothing to diff.
 extends_documentation_fragment:
+  - chaos.faults.guardrails
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -112,6 +130,15 @@ EXAMPLES = r"""
     wait: true
     timeout: 900
   register: run
+
+- name: What the preflight expected and what FIS resolved
+  ansible.builtin.debug:
+    msg: "{{ run.preflight.targets | map(attribute='summary') }} / {{ run.resolved_targets }}"
+
+- name: Under a stricter policy (its caps also limit what the preflight lets start)
+  chaos.faults.fis_experiment:
+    template_name: stop-one-web-instance
+    policy_file: guardrails/production.yaml
 
 - name: Show what each action did
   ansible.builtin.debug:
@@ -203,6 +230,65 @@ experiment:
       description: When the experiment ended (ISO 8601).
       type: str
       returned: when the experiment ended
+preflight:
+  description:
+    - The blast-radius preflight before the start, per target what it matches, how many the selection
+      takes and the cap (the same fields as C(chaos-pulumi targets --format json)).
+    - C(skipped) is V(true) when O(preflight=false).
+  returned: when O(state=started) and the task got as far as the preflight
+  type: dict
+  contains:
+    skipped:
+      description: Whether the preflight was skipped (O(preflight=false)).
+      type: bool
+    refused:
+      description: Whether it refused the start (the task then fails and starts nothing).
+      type: bool
+    refusals:
+      description: Why, one line per refusal.
+      type: list
+      elements: str
+    policy:
+      description: The guardrail policy the caps come from, and how it was chosen.
+      type: str
+    account:
+      description: The account the targets were resolved in.
+      type: str
+    region:
+      description: The Region they were resolved in.
+      type: str
+    targets:
+      description:
+        - Per target C(name), C(resource_type), C(selection_mode), C(resolution) (V(exact),
+          V(upper-bound), V(unresolved)), C(matching) (ARNs), C(matching_count), C(would_hit), C(cap),
+          C(summary), C(notes) and C(refusal).
+      type: list
+      elements: dict
+  sample:
+    skipped: false
+    refused: false
+    policy: "safe-defaults (built in), the default (no policy_file, ...)"
+    targets:
+      - {"name": "web", "summary": "would hit 1 of 3", "cap": {"max_count": 10, "max_percent": 50}}
+resolved_targets:
+  description:
+    - What FIS resolved for the run (C(ListExperimentResolvedTargets)), target name to ARNs, read once
+      the run ended; compare with RV(preflight).
+    - V(null) when the task did not wait, or the list could not be read (the task then warns).
+  returned: when O(state=started) and not in check mode
+  type: dict
+  sample: {"web": ["arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"]}
+guardrails:
+  description:
+    - The guardrail policy's verdict on the template before the start (C(policy), C(source),
+      C(origin), C(verdicts) by rule id, C(waivers)). Also returned when the task fails on it.
+  returned: when O(state=started)
+  type: dict
+  sample:
+    policy: safe-defaults
+    source: built in
+    verdicts: {"stop_condition_required": "pass", "max_selection": "pass"}
+    waivers: []
 status_history:
   description: Every status seen while waiting, in order, with the time it was first seen (UTC).
   returned: when O(wait=true)
@@ -222,6 +308,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 try:
+    from chaos_pulumi.aws.caps import caps_of
     from chaos_pulumi.aws.errors import FisError
     from chaos_pulumi.aws.experiments import (
         TERMINAL_STATES,
@@ -232,17 +319,26 @@ try:
         stop_experiment,
         wait_for_experiment,
     )
+    from chaos_pulumi.aws.start_checks import Preflight, StartCheck, check_start
+    from chaos_pulumi.aws.targets import PreflightRefused
     from chaos_pulumi.aws.templates import get_template
+    from chaos_pulumi.spec import TemplateSpec
 except ImportError:
     pass  # Handled by require_chaos_pulumi()
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.chaos.faults.plugins.module_utils._fis import (
     TOKEN_OWNER,
+    account_clients,
     experiment_result,
     find_template_id,
     fis_client,
     require_chaos_pulumi,
+)
+from ansible_collections.chaos.faults.plugins.module_utils._policy import (
+    POLICY_OPTION,
+    enforce_policy,
+    module_policy,
 )
 
 
@@ -263,11 +359,6 @@ def _recorder(history):
 def resolve_template_id(module, client):
     params = module.params
     if params["template_id"]:
-        # Outside check mode the start itself says when the id is unknown (one call fewer).
-        if module.check_mode and get_template(client, params["template_id"]) is None:
-            module.fail_json(
-                msg="template_id: no FIS experiment template with id {}".format(params["template_id"])
-            )
         return params["template_id"]
     template_id = find_template_id(module, client, params["template_name"])
     if template_id is None:
@@ -280,28 +371,69 @@ def resolve_template_id(module, client):
     return template_id
 
 
+def preflight_for(module, template_id, spec, policy):
+    """The preflight this start gets (None when O(preflight=false), which the task warns about)."""
+    if not module.params["preflight"]:
+        module.warn(
+            f"preflight: false: the targets of experiment template {template_id} are not resolved or "
+            "capped before the start"
+        )
+        return None
+    return Preflight(account_clients(module), caps_of(policy), spec=spec, policy=policy.describe())
+
+
 def start(module, client):
     params = module.params
     template_id = resolve_template_id(module, client)
+    live = get_template(client, template_id)
+    if live is None:
+        module.fail_json(
+            msg=f"template_id: no FIS experiment template with id {template_id} in "
+            f"{client.meta.region_name}; check the id and the region"
+        )
+    # The order of every start: the guardrail policy on the template, then (in the FIS layer) the
+    # safety lever and the blast-radius preflight; nothing is started when one of them refuses.
+    policy = module_policy(module)
+    result = dict(changed=False)
+    result["guardrails"] = enforce_policy(
+        module, live, source=f"experiment template {template_id}", live=True, policy=policy
+    )
+    preflight = preflight_for(module, template_id, TemplateSpec.from_fis(live), policy)
+
+    def checked(check):
+        result["preflight"] = check.record()
+        for note in check.notes:
+            module.warn(note)
+
     if module.check_mode:
-        return dict(changed=True, experiment=dict(experiment_template_id=template_id))
+        checked(refused_unless_ok(module, lambda: check_start(client, template_id, preflight), result))
+        result.update(changed=True, experiment=dict(experiment_template_id=template_id))
+        return result
 
     history = []
-    run = run_experiment(
-        client,
-        template_id,
-        # Each task run is a new experiment: its token is its own, and the same for botocore's retries.
-        client_token=run_token(TOKEN_OWNER, template_id, uuid.uuid4().hex, params["actions_mode"]),
-        actions_mode=params["actions_mode"],
-        tags=params["tags"],
-        wait=params["wait"],
-        timeout_s=params["timeout"],
-        fail_on=params["fail_on"],
-        poll_s=params["poll_interval"],
-        stop_on_timeout=params["stop_on_timeout"],
-        on_progress=_recorder(history),
+    run = refused_unless_ok(
+        module,
+        lambda: run_experiment(
+            client,
+            template_id,
+            # Each task run is a new experiment: its token is its own, and the same for botocore's retries.
+            client_token=run_token(TOKEN_OWNER, template_id, uuid.uuid4().hex, params["actions_mode"]),
+            preflight=preflight,
+            actions_mode=params["actions_mode"],
+            tags=params["tags"],
+            wait=params["wait"],
+            timeout_s=params["timeout"],
+            fail_on=params["fail_on"],
+            poll_s=params["poll_interval"],
+            stop_on_timeout=params["stop_on_timeout"],
+            on_checked=checked,
+            on_progress=_recorder(history),
+        ),
+        result,
     )
-    result = dict(changed=True)
+    result.update(changed=True, resolved_targets=run.resolved_targets)
+    for note in run.notes:
+        module.warn(note)
     if params["wait"]:
         result["status_history"] = history
     if run.timeout is not None:
@@ -315,6 +447,18 @@ def start(module, client):
         module.fail_json(msg=run.failure, experiment=experiment_result(run.experiment), **result)
     result["experiment"] = experiment_result(run.experiment)
     return result
+
+
+def refused_unless_ok(module, call, result):
+    """``call()``, or the task failed with why the FIS layer refused to start (lever, preflight)."""
+    try:
+        return call()
+    except FisError as e:
+        refusal = e
+    # Failed outside the except block: a refusal is a message for the user, not an exception to trace.
+    if isinstance(refusal, PreflightRefused):
+        result["preflight"] = StartCheck(refusal.report, refusal.policy).record()
+    module.fail_json(msg=str(refusal), **result)
 
 
 def stop(module, client):
@@ -362,6 +506,8 @@ def main():
             default=["failed", "stopped", "cancelled"],
         ),
         stop_on_timeout=dict(type="bool", default=True),
+        preflight=dict(type="bool", default=True),
+        **POLICY_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -16,6 +16,11 @@ description:
     template fails the task with every problem and the path of the field at fault (for example
     C(actions.stopWeb.parameters.duration)), and nothing is created or changed. This also happens in
     check mode, so C(--check) is a full review of a template.
+  - The template is then checked against the guardrail policy (O(policy_file)); a template that breaks
+    it fails the task with every problem, and nothing is created or changed, in check mode too.
+  - O(scenario) renders one of AWS's FIS scenario library scenarios (AZ power interruption, AZ
+    application slowdown, cross-AZ traffic slowdown, cross-Region connectivity) into the template, as
+    the FIS console does from its shared parameters.
   - A second run with the same template makes no write call and reports RV(ignore:changed=false).
     Templates are compared in a canonical form, so the order of stop conditions, ARNs or map keys
     and FIS's defaults never show up as changes.
@@ -32,7 +37,8 @@ options:
     required: true
   state:
     description:
-      - V(present) creates the template or updates it to match O(template) or O(template_file).
+      - V(present) creates the template or updates it to match O(template), O(template_file) or
+        O(scenario).
       - V(absent) deletes it. Deleting a template that does not exist is not a change.
     type: str
     choices: ['present', 'absent']
@@ -43,18 +49,40 @@ options:
         request (C(description), C(roleArn), C(stopConditions), C(targets), C(actions),
         C(logConfiguration), C(experimentOptions), C(experimentReportConfiguration), C(tags)).
       - Action names, target names and parameter names are yours; they are kept exactly as written.
-      - Mutually exclusive with O(template_file). One of them is required when O(state=present).
+      - Mutually exclusive with O(template_file) and O(scenario). One of them is required when
+        O(state=present).
     type: dict
   template_file:
     description:
       - Path to a YAML or JSON file with the template in the FIS file format (see O(template)), on the
         host that runs the module.
-      - Mutually exclusive with O(template).
+      - Mutually exclusive with O(template) and O(scenario).
     type: path
+  scenario:
+    description:
+      - A scenario of the FIS scenario library, rendered into the template. C(chaos-pulumi scenario
+        list) names them, C(chaos-pulumi scenario show NAME) lists each one's parameters and
+        C(chaos-pulumi scenario render NAME) shows the template it makes.
+      - Its C(role_arn) parameter defaults to O(role_arn). Stop conditions are a parameter
+        (C(stop_conditions), CloudWatch alarm ARNs); a scenario without one needs the parameter
+        C(waiver) with the reason, written to the template's C(chaos:waiver) tag.
+      - Bad parameters fail the task with every problem and its field (C(scenario.parameters.<name>)),
+        and nothing is created or changed.
+      - Mutually exclusive with O(template) and O(template_file).
+    type: dict
+    suboptions:
+      name:
+        description: The scenario, for example V(az-application-slowdown).
+        type: str
+        required: true
+      parameters:
+        description: Its shared parameters, for example C(availability_zone) and C(stop_conditions).
+        type: dict
+        default: {}
   role_arn:
     description:
       - The IAM role FIS assumes to run the experiment. Overrides C(roleArn) from the template, so one
-        template file can serve several accounts.
+        template file can serve several accounts; for O(scenario), the default of its C(role_arn).
     type: str
   tags:
     description:
@@ -92,6 +120,7 @@ attributes:
     support: full
     description: Shows the template before and after, in the FIS file format.
 extends_documentation_fragment:
+  - chaos.faults.guardrails
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -138,6 +167,25 @@ EXAMPLES = r"""
     template_file: experiments/stop-one-web-instance.yaml
   check_mode: true
   diff: true
+
+- name: AWS's "AZ Application Slowdown" scenario, stopped by the checkout alarm
+  chaos.faults.fis_experiment_template:
+    name: checkout-slow-1a
+    role_arn: "arn:aws:iam::123456789012:role/fis-experiments"
+    scenario:
+      name: az-application-slowdown
+      parameters:
+        availability_zone: us-east-1a
+        delay_milliseconds: 300
+        duration: PT15M
+        stop_conditions:
+          - "arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-5xx"
+
+- name: Under a stricter guardrail policy than the project's
+  chaos.faults.fis_experiment_template:
+    name: stop-one-web-instance
+    template_file: experiments/stop-one-web-instance.yaml
+    policy_file: guardrails/production.yaml
 
 - name: Remove the template
   chaos.faults.fis_experiment_template:
@@ -219,6 +267,52 @@ experiment_template:
           passed to O(template) again.
       type: dict
       returned: when O(state=present)
+guardrails:
+  description:
+    - The guardrail policy's verdict on the template. Also returned when the task fails on it (with
+      C(problems), each with its C(path), C(message), C(severity) and C(rule)).
+  returned: when O(state=present)
+  type: dict
+  contains:
+    policy:
+      description: The policy's name (V(none) when the guardrails are off).
+      type: str
+    source:
+      description: Where the policy came from (a file, or V(built in)).
+      type: str
+    origin:
+      description: How it was chosen (O(policy_file), C(CHAOS_PULUMI_POLICY), C(chaos-pulumi.yaml), default).
+      type: str
+    verdicts:
+      description: Each rule's verdict by rule id (V(pass), V(fail), V(waived), V(not checked), ...).
+      type: dict
+    waivers:
+      description: The rules the template waives (its C(chaos:waiver) tag), with the reason and the fields.
+      type: list
+      elements: dict
+  sample:
+    policy: safe-defaults
+    source: built in
+    origin: "the default (no policy_file, $CHAOS_PULUMI_POLICY or chaos-pulumi.yaml)"
+    verdicts: {"stop_condition_required": "pass", "max_selection": "pass", "role_trust": "not checked"}
+    waivers: []
+scenario:
+  description: The scenario rendered, when O(scenario) was given.
+  returned: when O(scenario) is given
+  type: dict
+  contains:
+    name:
+      description: The scenario.
+      type: str
+    sub_actions:
+      description: The sub-actions included.
+      type: list
+      elements: str
+    left_out:
+      description: Default sub-actions left out, and why (for example a missing parameter).
+      type: dict
+  sample: {"name": "az-application-slowdown", "sub_actions": ["latency-for-ec2", "latency-for-ecs"],
+           "left_out": {"latency-for-eks": "needs eks_cluster (the EKS cluster of the pods)"}}
 """
 
 try:
@@ -239,9 +333,11 @@ from ansible_collections.chaos.faults.plugins.module_utils._fis import (
     find_template,
     fis_client,
     load_desired_template,
+    render_scenario_option,
     require_chaos_pulumi,
     template_result,
 )
+from ansible_collections.chaos.faults.plugins.module_utils._policy import POLICY_OPTION, enforce_policy
 
 
 def _result(template, spec):
@@ -261,7 +357,16 @@ def ensure_absent(module, client):
 
 
 def ensure_present(module, client):
-    data, explicit_tags = load_desired_template(module)
+    params = module.params
+    rendered = render_scenario_option(module) if params.get("scenario") else None
+    data, explicit_tags = load_desired_template(module, rendered)
+    # Before any call that changes FIS, in check mode too: a template that breaks the policy changes nothing.
+    source = params.get("template_file") or (f"scenario {rendered.name}" if rendered else "template")
+    report = dict(guardrails=enforce_policy(module, data, source=source, start=params.get("template_file")))
+    if rendered is not None:
+        report["scenario"] = dict(
+            name=rendered.name, sub_actions=list(rendered.sub_actions), left_out=dict(rendered.left_out)
+        )
     desired = TemplateSpec.from_dict(data)
     current = find_template(module, client, module.params["name"])
 
@@ -270,10 +375,13 @@ def ensure_present(module, client):
         if module.check_mode:
             planned = desired.to_create_request()
             planned.update(id=None, arn=None)
-            return dict(changed=True, experiment_template=_result(planned, desired), diff=diff)
+            return dict(changed=True, experiment_template=_result(planned, desired), diff=diff, **report)
         stored = create_template(client, desired, owner=TOKEN_OWNER)
         return dict(
-            changed=True, experiment_template=_result(stored, TemplateSpec.from_fis(stored)), diff=diff
+            changed=True,
+            experiment_template=_result(stored, TemplateSpec.from_fis(stored)),
+            diff=diff,
+            **report,
         )
 
     live = TemplateSpec.from_fis(current)
@@ -290,14 +398,16 @@ def ensure_present(module, client):
         )
     diff = dict(before=live.to_dict(), after=change.after.to_dict())
     if not change.changed:
-        return dict(changed=False, experiment_template=_result(current, live), diff=diff)
+        return dict(changed=False, experiment_template=_result(current, live), diff=diff, **report)
     if module.check_mode:
         # The template as it would be, server-side fields from the live one.
         planned = dict(current)
         planned.update(change.after.to_dict())
-        return dict(changed=True, experiment_template=_result(planned, change.after), diff=diff)
+        return dict(changed=True, experiment_template=_result(planned, change.after), diff=diff, **report)
     stored = apply_template(client, current, change)
-    return dict(changed=True, experiment_template=_result(stored, TemplateSpec.from_fis(stored)), diff=diff)
+    return dict(
+        changed=True, experiment_template=_result(stored, TemplateSpec.from_fis(stored)), diff=diff, **report
+    )
 
 
 def main():
@@ -306,15 +416,20 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         template=dict(type="dict"),
         template_file=dict(type="path"),
+        scenario=dict(
+            type="dict",
+            options=dict(name=dict(type="str", required=True), parameters=dict(type="dict", default={})),
+        ),
         role_arn=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        **POLICY_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[["template", "template_file"]],
-        required_if=[["state", "present", ["template", "template_file"], True]],
+        mutually_exclusive=[["template", "template_file", "scenario"]],
+        required_if=[["state", "present", ["template", "template_file", "scenario"], True]],
     )
     require_chaos_pulumi(module)
     client = fis_client(module)

@@ -29,7 +29,6 @@ from .project import (
 )
 from .rules import RULES, Finding, Rule
 from .selection import SelectionCap
-from .trust import trust_policy
 from .waivers import WAIVER_RULE, Waiver, read_waiver
 
 __all__ = [
@@ -61,5 +60,4 @@ __all__ = [
     "safe_defaults_text",
     "selection_cap",
     "selection_rule",
-    "trust_policy",
 ]

@@ -7,13 +7,12 @@ A trust policy that lets ``fis.amazonaws.com`` assume the role without ``aws:Sou
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
-FIS_PRINCIPAL = "fis.amazonaws.com"
+from ..iam import FIS_PRINCIPAL, role_partition_account
+
 REQUIRED_KEYS = ("aws:SourceAccount", "aws:SourceArn")
-_ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -71,33 +70,8 @@ def trust_problems(document: Any, role_arn: str) -> list[str]:
     return found
 
 
-def trust_policy(role_arn: str, region: str = "*") -> dict[str, Any]:
-    """A trust policy for the experiment role that ``role_trust`` accepts: FIS, for this account's
-    experiments only (``region`` narrows it to one Region's experiments)."""
-    partition, account = _partition_account(role_arn)
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": FIS_PRINCIPAL},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:fis:{region}:{account}:experiment/*"},
-                },
-            }
-        ],
-    }
-
-
-def _partition_account(role_arn: str) -> tuple[str, str]:
-    m = _ROLE_ARN.match(role_arn)
-    return (m.group(1), m.group(2)) if m else ("aws", "<account>")
-
-
 def _condition_hint(role_arn: str) -> str:
-    partition, account = _partition_account(role_arn)
+    partition, account = role_partition_account(role_arn) or ("aws", "<account>")
     return (
         f'"Condition": {{"StringEquals": {{"aws:SourceAccount": "{account}"}}, '
         f'"ArnLike": {{"aws:SourceArn": "arn:{partition}:fis:<region>:{account}:experiment/*"}}}}'
