@@ -13,7 +13,18 @@ from typing import BinaryIO, TextIO
 from chaos_pulumi import __version__
 from chaos_pulumi.spec.catalog import CATALOG_ENV
 
-from . import catalog, explain, iam_policy, killswitch, policy, scenario, ssm_document, targets, validate
+from . import (
+    catalog,
+    explain,
+    iam_policy,
+    killswitch,
+    policy,
+    scenario,
+    ssm_document,
+    ssm_template,
+    targets,
+    validate,
+)
 from .common import EXIT_USAGE, Console, UsageError
 
 # Each module has register(subparsers), which adds its parser(s) and sets `run` on each. In help order.
@@ -27,6 +38,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     killswitch,
     policy,
     ssm_document,
+    ssm_template,
 )
 
 

@@ -453,6 +453,9 @@ def test_kill_9_of_ansible_playbook_leaves_nothing_behind(
     records = store.all()
     by_fault = {r["fault"]: r for r in records}
     assert set(by_fault) == {"cpu_stress", "memory_stress", "io_stress", "disk_fill", "network_blackhole"}
+    # A module's process ends as soon as it returns: Ansible's faults are bound to no command, only to
+    # their deadline.
+    assert [r["bound_to"] for r in records] == [None] * 5
     # Right after the kill, the faults are still in place (the watchdogs were not in the killed tree);
     # on a slow machine the first ones may already have reached their deadline.
     killed_at = time.time()

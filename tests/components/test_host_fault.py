@@ -22,8 +22,11 @@ DOC = "aws:ssm/document:Document"
 TEMPLATE = "pulumi-python:dynamic/fis:ExperimentTemplate"
 
 
-def _register(**kwargs):
+def _register(seen: list | None = None, **kwargs):
     with mocked() as registry:
+        if seen is not None:
+            seen.append(registry)  # for a test that expects the program to fail
+
         @pulumi.runtime.test
         def program():
             fault = HostFault("web-cpu", **kwargs)
@@ -31,6 +34,13 @@ def _register(**kwargs):
 
         program()
     return registry
+
+
+@pytest.fixture(autouse=True)
+def _project_without_policy(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program's directory (where the policy is looked up) is an empty project: the safe defaults."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CHAOS_PULUMI_POLICY", raising=False)
 
 
 ARGS = dict(fault="cpu_stress", duration=300, target_tags={"app": "web"},
@@ -97,3 +107,72 @@ def test_the_registered_inputs_are_accepted_by_ssm_iam_and_fis(moto) -> None:
     [action] = created["actions"].values()
     assert action["parameters"]["documentArn"].endswith(f":document/{d['name']}")
 
+
+
+def _refused(**kwargs) -> str:
+    """The message of a HostFault the policy refuses; nothing but the component itself was registered."""
+    seen: list = []
+    with pytest.raises(pulumi.RunError) as e:
+        _register(seen, **kwargs)
+    assert "Traceback" not in str(e.value)
+    [registry] = seen
+    # Only the component itself: no document, role or template.
+    assert [name for _type, name in registry.resources] == ["web-cpu"]
+    return str(e.value)
+
+
+NO_ALARM = {k: v for k, v in ARGS.items() if k != "stop_conditions"}
+REASON = "staging drill, the alarm lands in OPS-123"
+
+
+def test_a_template_breaking_the_safe_defaults_is_refused_before_anything_is_registered() -> None:
+    message = _refused(**NO_ALARM)
+    assert message.startswith("HostFault web-cpu: breaks the guardrail policy safe-defaults (built in)")
+    assert "nothing is created" in message
+    assert ("  stop_conditions (template field stopConditions): [stop_condition_required] has no CloudWatch "
+            "alarm") in message
+    assert "to waive a rule visibly: waiver='<rule>[, <rule>]: <reason>'" in message
+
+    message = _refused(**dict(ARGS, selection_mode="PERCENT(100)"))
+    assert ("  selection_mode (template field targets.instances.selectionMode): [max_selection] PERCENT(100) "
+            "selects 100%") in message
+    message = _refused(**dict(ARGS, duration=3600, max_duration=7200))
+    assert ("  duration (template field actions.cpu-stress.parameters.duration): [max_action_duration]"
+            in message)
+
+
+def test_a_waiver_is_visible_in_the_template_and_lets_it_pass() -> None:
+    registry = _register(**dict(NO_ALARM, waiver=REASON))
+    template = registry.get(TEMPLATE, "web-cpu-template")["template"]
+    assert template["tags"] == {"chaos:waiver": f"stop_condition_required: {REASON}"}
+    assert template["stopConditions"] == [{"source": "none"}]
+    assert registry.failures["web-cpu-template"] == []
+
+    message = _refused(**dict(NO_ALARM, waiver="ok"))
+    assert "  waiver (template field tags.chaos:waiver): [waiver] gives the reason 'ok'" in message
+
+
+def test_the_projects_policy_applies(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "guardrails.yaml").write_text(
+        "version: 1\nname: acme\nrules:\n  required_tags: [team]\n  require_logging: true\n")
+    (tmp_path / "chaos-pulumi.yaml").write_text("policy: guardrails.yaml\n")
+    message = _refused(**ARGS)
+    assert "breaks the guardrail policy acme (" in message
+    assert "  tags.team (template field tags.team): [required_tags] is required by the policy" in message
+    assert "  log_configuration (template field logConfiguration): [require_logging]" in message
+
+    log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/fis/web"
+    registry = _register(**dict(ARGS, tags={"team": "sre"},
+                                log_configuration={"cloudWatchLogsConfiguration": {"logGroupArn": log_group},
+                                                   "logSchemaVersion": 2}))
+    template = registry.get(TEMPLATE, "web-cpu-template")["template"]
+    assert template["logConfiguration"]["cloudWatchLogsConfiguration"]["logGroupArn"] == log_group
+    assert registry.get(DOC, "web-cpu-document")["tags"] == {"team": "sre"}
+
+    (tmp_path / "guardrails.yaml").write_text("version: 1\nrules: {max_duration: soon}\n")
+    message = _refused(**ARGS)
+    assert "the guardrail policy (named in " in message and "cannot be used, so nothing is created" in message
+    assert "rules.max_duration: 'soon' is not a positive ISO-8601 duration" in message
+
+    monkeypatch.setenv("CHAOS_PULUMI_POLICY", "none")
+    assert _register(**NO_ALARM).failures["web-cpu-template"] == []

@@ -137,16 +137,18 @@ def _inject(argv: list) -> int:
     params = _params(ns, spec)
     params["state"] = "present"
     result = run_fault(argv[0], fault.plan, params, started=started, bound_to_caller=ns.wait)
-    _dump(result)
     if not ns.wait:
+        _dump(result)
         return 0
     store = RecordStore(params["record_dir"])
 
     def stop(signum, frame):  # the command was cancelled: the fault ends now, not at its deadline
         revert_fault(store, result["fault_id"], "signal")
 
+    # Before the first line: whoever reacts to it by signalling must find the handler in place.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
+    _dump(result)
     final = wait_for_end(store, result["fault_id"]) or {}
     _dump({"ended": final})
     by = final.get("reverted_by")
