@@ -48,6 +48,9 @@ def render_with_inputs(
     return rendered, document
 
 
+_NOT_PARAMETERS = frozenset({"self", "__class__", "resource_name", "role_arn", "stop_conditions", "opts"})
+
+
 class ScenarioComponent(pulumi.ComponentResource):
     """Base of the scenario components; subclasses name the scenario and declare typed parameters."""
 
@@ -61,14 +64,12 @@ class ScenarioComponent(pulumi.ComponentResource):
     sub_actions: pulumi.Output[list]
     role_arn: pulumi.Output[str]
 
-    def _build(
-        self,
-        resource_name: str,
-        parameters: dict[str, Any],
-        role_arn: pulumi.Input[str] | None,
-        stop_conditions: Sequence[pulumi.Input[str]] | None,
-        opts: pulumi.ResourceOptions | None,
-    ) -> None:
+    def _build(self, arguments: dict[str, Any]) -> None:
+        """Register the template (and a role when none is given) from a subclass constructor's
+        ``locals()``: its keyword arguments other than the common ones are the scenario's parameters."""
+        parameters = {k: v for k, v in arguments.items() if k not in _NOT_PARAMETERS}
+        resource_name, role_arn = arguments["resource_name"], arguments["role_arn"]
+        stop_conditions, opts = arguments["stop_conditions"], arguments["opts"]
         super().__init__(f"chaos-pulumi:scenarios:{type(self).__name__}", resource_name, {}, opts)
         try:
             self.rendered, document = render_with_inputs(
@@ -129,10 +130,7 @@ class AzPowerInterruption(ScenarioComponent):
         log_group_arn: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        params = dict(locals())
-        for key in ("self", "__class__", "resource_name", "role_arn", "stop_conditions", "opts"):
-            params.pop(key, None)
-        self._build(resource_name, params, role_arn, stop_conditions, opts)
+        self._build(locals())
 
 
 class AzApplicationSlowdown(ScenarioComponent):
@@ -164,10 +162,7 @@ class AzApplicationSlowdown(ScenarioComponent):
         log_group_arn: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        params = dict(locals())
-        for key in ("self", "__class__", "resource_name", "role_arn", "stop_conditions", "opts"):
-            params.pop(key, None)
-        self._build(resource_name, params, role_arn, stop_conditions, opts)
+        self._build(locals())
 
 
 class CrossAzTrafficSlowdown(ScenarioComponent):
@@ -200,10 +195,7 @@ class CrossAzTrafficSlowdown(ScenarioComponent):
         log_group_arn: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        params = dict(locals())
-        for key in ("self", "__class__", "resource_name", "role_arn", "stop_conditions", "opts"):
-            params.pop(key, None)
-        self._build(resource_name, params, role_arn, stop_conditions, opts)
+        self._build(locals())
 
 
 class CrossRegionConnectivity(ScenarioComponent):
@@ -227,7 +219,4 @@ class CrossRegionConnectivity(ScenarioComponent):
         log_group_arn: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        params = dict(locals())
-        for key in ("self", "__class__", "resource_name", "role_arn", "stop_conditions", "opts"):
-            params.pop(key, None)
-        self._build(resource_name, params, role_arn, stop_conditions, opts)
+        self._build(locals())
