@@ -84,7 +84,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "bench.bench_soak",
     ),
     Benchmark("fleet", "one fault on 1/10/30 namespace hosts with Ansible forks", "bench.bench_fleet"),
-    Benchmark("ssm_fleet", "fault documents fanned out to 10/30 namespace hosts (BENCH_SSM_SIZES for up to 100) vs Ansible; guard → revert",
+    Benchmark("ssm_fleet",
+              "fault documents on 10/30 namespace hosts (BENCH_SSM_SIZES: to 100) vs Ansible; guard → revert",
               "bench.bench_ssm_fleet"),
     Benchmark(
         "pulumi",
