@@ -82,9 +82,31 @@ def _yaml_problem(source: str, e: yaml.YAMLError) -> Problem:
     return Problem("", f"{source}: not valid YAML: {e}")
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object hook: a key given twice is refused, as the YAML loader refuses it. A reviewer
+    reads the first ``stopConditions`` of a file while ``json`` would keep the last."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 def _parse_json(text: str, source: str) -> tuple[Any, list[Problem]]:
     try:
-        data = json.loads(text, parse_int=limits.json_int)
+        data = json.loads(text, parse_int=limits.json_int, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as e:
+        message = f"not valid JSON: duplicate key {_shown_key(e.key)}; each key may appear once"
+        return None, [Problem("", f"{source}: {message}")]
     except limits.NumberTooLong as e:
         return None, [Problem("", f"{source}: {limits.long_number('', e.digits).message}")]
     except RecursionError:

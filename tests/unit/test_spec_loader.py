@@ -36,6 +36,18 @@ def test_duplicate_keys_are_reported() -> None:
     assert "duplicate key 'description'" in r.problems[0].message
 
 
+def test_duplicate_json_keys_are_reported_like_yaml_ones() -> None:
+    # json keeps the last of two keys; a reviewer reads the first. Neither loader keeps either.
+    doc = '{"description": "a", "stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "x"}],'
+    r = load_text(doc + ' "stopConditions": [{"source": "none"}]}', "dup.json")
+    assert r.data is None and r.spec is None
+    assert "not valid JSON: duplicate key 'stopConditions'; each key may" in r.problems[0].message
+    nested = load_text('{"targets": {"web": {"selectionMode": "COUNT(1)", "selectionMode": "ALL"}}}', "-")
+    assert "duplicate key 'selectionMode'" in nested.problems[0].message
+    two_objects = load_text('{"description": "d", "tags": {"a": "1"}, "x": {"a": "1"}}', "ok.json")
+    assert two_objects.data is not None  # the same key in two objects is fine
+
+
 def test_merge_keys_can_be_overridden_but_own_keys_not_repeated() -> None:
     r = load_text("base: &b {a: 1, c: 3}\nmore: {<<: *b, a: 2}\nlist: {<<: [*b, {a: 5, d: 4}], c: 0}\n")
     assert r.data is not None
