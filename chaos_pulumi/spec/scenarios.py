@@ -188,32 +188,24 @@ def _az_power_interruption(b: _Builder) -> None:
         "percentage": "100",
     }
     stops: list[str] = []
-    if b.wants("stop-instances"):
-        b.targets["EC2-Instances"] = {
-            "resourceType": "aws:ec2:instance",
-            "resourceTags": b.tag("stop-instances"),
-            "filters": running + in_az,
-            "selectionMode": "ALL",
-        }
-        b.actions["Stop-Instances"] = {
-            "actionId": "aws:ec2:stop-instances",
-            "parameters": restart,
-            "targets": {"Instances": "EC2-Instances"},
-        }
-        stops.append("Stop-Instances")
-    if b.wants("stop-asg-instances"):
-        b.targets["ASG-EC2-Instances"] = {
-            "resourceType": "aws:ec2:instance",
-            "resourceTags": b.tag("stop-asg-instances"),
-            "filters": running + in_az,
-            "selectionMode": "ALL",
-        }
-        b.actions["Stop-ASG-Instances"] = {
-            "actionId": "aws:ec2:stop-instances",
-            "parameters": restart,
-            "targets": {"Instances": "ASG-EC2-Instances"},
-        }
-        stops.append("Stop-ASG-Instances")
+    # Standalone and Auto Scaling instances: the same stop, told apart only by their tags.
+    for key, target, action in (
+        ("stop-instances", "EC2-Instances", "Stop-Instances"),
+        ("stop-asg-instances", "ASG-EC2-Instances", "Stop-ASG-Instances"),
+    ):
+        if b.wants(key):
+            b.targets[target] = {
+                "resourceType": "aws:ec2:instance",
+                "resourceTags": b.tag(key),
+                "filters": running + in_az,
+                "selectionMode": "ALL",
+            }
+            b.actions[action] = {
+                "actionId": "aws:ec2:stop-instances",
+                "parameters": restart,
+                "targets": {"Instances": target},
+            }
+            stops.append(action)
     if b.wants(
         "pause-instance-launches", None if p["iam_roles"] else "iam_roles (the roles that launch instances)"
     ):
